@@ -1,0 +1,73 @@
+/** `meshcanary compile` and `meshcanary validate`. */
+import { join, resolve } from "node:path";
+import { compileRollouts } from "../compile/compile.js";
+import { loadProjectConfig, normalizeApiVersion } from "../config/project-config.js";
+import { OutOfDateError, UsageError } from "../errors.js";
+import { applyOutput } from "../output/write-output.js";
+import { compileProject, loadValidRollouts } from "../project.js";
+import { displayPath } from "../spec/load.js";
+import type { Console } from "./console.js";
+
+export interface CompileFlags {
+  readonly out?: string;
+  readonly check?: boolean;
+  readonly prune?: boolean;
+  readonly apiVersion?: string;
+  readonly config?: string;
+}
+
+export function compileCommand(paths: readonly string[], flags: CompileFlags, io: Console): void {
+  const cwd = process.cwd();
+  const config = loadProjectConfig(cwd, flags.config);
+  const specs = specPaths(paths, config.specs);
+  const out = flags.out === undefined ? config.out : resolve(cwd, flags.out);
+  if (out === undefined) throw new UsageError("no output directory: give --out DIR or set out in meshcanary.yaml");
+  const apiVersion = flags.apiVersion === undefined ? config.apiVersion : normalizeApiVersion(flags.apiVersion);
+  const project = compileProject({
+    specs,
+    out,
+    apiVersion: apiVersion ?? "networking.istio.io/v1",
+    prune: flags.prune === true,
+    cwd,
+  });
+  project.notes.forEach((n) => io.note(n));
+  const { plan } = project;
+  const shown = (p: string) => displayPath(join(out, p), cwd);
+  for (const dir of plan.stale) io.note(`${shown(dir)}: no rollout compiles here any more; kept (use --prune to remove)`);
+  if (flags.check === true) {
+    const differences = [
+      ...plan.changed.map((f) => `${shown(f.path)}: out of date`),
+      ...plan.prune.map((d) => `${shown(d)}: would be removed`),
+    ];
+    if (differences.length > 0) throw new OutOfDateError(differences);
+    io.out(`${displayPath(out, cwd)}: up to date (${count(project.rollouts.length, "rollout")})`);
+    return;
+  }
+  applyOutput(out, plan);
+  const unchanged = plan.files.length - plan.changed.length;
+  const pruned = plan.prune.length > 0 ? `, ${plan.prune.length} removed` : "";
+  io.out(
+    `compiled ${count(project.rollouts.length, "rollout")} into ${displayPath(out, cwd)}: ${plan.changed.length} written, ${unchanged} unchanged${pruned}`,
+  );
+}
+
+export function validateCommand(paths: readonly string[], flags: Pick<CompileFlags, "config" | "apiVersion">, io: Console): void {
+  const cwd = process.cwd();
+  const config = loadProjectConfig(cwd, flags.config);
+  const { rollouts, notes } = loadValidRollouts(specPaths(paths, config.specs), cwd);
+  notes.forEach((n) => io.note(n));
+  // Compiling in memory also proves the manifests pass Istio's schema.
+  const apiVersion = flags.apiVersion === undefined ? config.apiVersion : normalizeApiVersion(flags.apiVersion);
+  compileRollouts(rollouts, apiVersion === undefined ? {} : { apiVersion });
+  io.out(`${count(rollouts.length, "rollout")} valid`);
+}
+
+function specPaths(paths: readonly string[], fromConfig: readonly string[] | undefined): readonly string[] {
+  if (paths.length > 0) return paths;
+  if (fromConfig !== undefined) return fromConfig;
+  throw new UsageError("no spec paths: give PATHS or set specs in meshcanary.yaml");
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,42 @@
+/**
+ * The Handlebars environment for templates/*.hbs: an isolated instance in
+ * strict mode without HTML escaping, whose only way to print a value is the
+ * `yaml` helper. That helper emits a JSON literal, which YAML reads as a flow
+ * scalar, list or mapping: a name holding `\n`, `: `, `#`, `&`, `*` or `{{`
+ * stays one value and cannot add keys or documents.
+ */
+import Handlebars from "handlebars";
+import { TemplateError } from "../errors.js";
+import { readPackageFile } from "../package-files.js";
+
+export type TemplateName = "virtualservice" | "destinationrule";
+
+const env = Handlebars.create();
+
+env.registerHelper("yaml", function yamlLiteral(this: unknown, value: unknown, options: Handlebars.HelperOptions) {
+  if (value === undefined) {
+    const loc = (options as Handlebars.HelperOptions & { loc?: { start: { line: number } } }).loc;
+    throw new TemplateError(`template line ${loc?.start.line ?? "?"}: a value is missing`);
+  }
+  return JSON.stringify(value);
+});
+
+const compiled = new Map<TemplateName, HandlebarsTemplateDelegate>();
+
+function template(name: TemplateName): HandlebarsTemplateDelegate {
+  let t = compiled.get(name);
+  if (t === undefined) {
+    t = env.compile(readPackageFile("templates", `${name}.yaml.hbs`), { strict: true, noEscape: true });
+    compiled.set(name, t);
+  }
+  return t;
+}
+
+export function renderTemplate(name: TemplateName, view: object): string {
+  try {
+    return template(name)(view);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new TemplateError(`templates/${name}.yaml.hbs: ${message}`, { cause: error });
+  }
+}

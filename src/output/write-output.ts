@@ -1,0 +1,133 @@
+/**
+ * The file-system edge of the compiler: puts `{path, content}[]` under the
+ * output directory. Files are staged in a temporary directory beside it and
+ * renamed into place only once all are written, so a failed run leaves the
+ * previous output as it was. Unchanged files are not touched.
+ */
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { type CompileOptions, GENERATED_HEADER, type OutputFile, rolloutDir, rootKustomization } from "../compile/compile.js";
+import { FileSystemError } from "../errors.js";
+
+export interface OutputPlan {
+  /** Every file the output directory should hold, root kustomization included. */
+  readonly files: readonly OutputFile[];
+  /** Files whose content on disk differs or that are missing. */
+  readonly changed: readonly OutputFile[];
+  /** Generated rollout directories with no rollout any more, removed with `prune`. */
+  readonly prune: readonly string[];
+  /** Such directories kept because `prune` was not asked for. */
+  readonly stale: readonly string[];
+}
+
+export interface PlanOptions extends CompileOptions {
+  readonly prune?: boolean;
+}
+
+/** Compares the compiled files with what is on disk; reads only. */
+export function planOutput(outDir: string, compiled: readonly OutputFile[], options: PlanOptions = {}): OutputPlan {
+  const current = new Set(compiled.map((f) => dirname(f.path)));
+  const orphaned = generatedRolloutDirs(outDir).filter((d) => !current.has(d));
+  const kept = options.prune === true ? [] : orphaned;
+  const files = [...compiled, rootKustomization([...current, ...kept])];
+  const changed = files.filter((f) => readIfExists(join(outDir, f.path)) !== f.content);
+  return {
+    files,
+    changed,
+    prune: options.prune === true ? orphaned : [],
+    stale: kept,
+  };
+}
+
+export function applyOutput(outDir: string, plan: OutputPlan): void {
+  if (plan.changed.length === 0 && plan.prune.length === 0) return;
+  const parent = dirname(outDir);
+  mkdirs(parent);
+  let staging: string | undefined;
+  try {
+    staging = mkdtempSync(join(parent, `.${basename(outDir)}.meshcanary-`));
+    plan.changed.forEach((file, i) => {
+      writeFileSync(join(staging as string, String(i)), file.content);
+    });
+    mkdirs(outDir);
+    // Root kustomization last: it lists the directories, so they exist before it names them.
+    plan.changed.forEach((file, i) => {
+      const target = join(outDir, file.path);
+      refuseSymlinks(outDir, dirname(file.path));
+      mkdirs(dirname(target));
+      renameSync(join(staging as string, String(i)), target);
+    });
+    for (const dir of plan.prune) {
+      refuseSymlinks(outDir, dir);
+      rmSync(join(outDir, dir), { recursive: true, force: true });
+      removeIfEmpty(dirname(join(outDir, dir)));
+    }
+  } catch (error) {
+    if (error instanceof FileSystemError) throw error;
+    throw new FileSystemError(`${outDir}: cannot write output: ${(error as Error).message}`, { cause: error });
+  } finally {
+    if (staging !== undefined) rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** `<ns>/<name>` directories whose kustomization.yaml meshcanary wrote. */
+export function generatedRolloutDirs(outDir: string): string[] {
+  const dirs: string[] = [];
+  for (const ns of listDirs(outDir)) {
+    for (const name of listDirs(join(outDir, ns))) {
+      const k = readIfExists(join(outDir, ns, name, "kustomization.yaml"));
+      if (k?.startsWith(GENERATED_HEADER)) dirs.push(rolloutDir({ namespace: ns, name }));
+    }
+  }
+  return dirs.sort();
+}
+
+function listDirs(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => !n.startsWith(".") && lstatSync(join(dir, n)).isDirectory()).sort();
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new FileSystemError(`${path}: cannot read: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** A symlinked `<ns>` or `<ns>/<name>` directory could send output outside the output directory. */
+function refuseSymlinks(outDir: string, relativeDir: string): void {
+  let dir = outDir;
+  for (const part of relativeDir.split("/").filter((p) => p !== "" && p !== ".")) {
+    dir = join(dir, part);
+    if (lstatOrUndefined(dir)?.isSymbolicLink()) {
+      throw new FileSystemError(`${dir}: is a symbolic link; refusing to write generated files through it`);
+    }
+  }
+}
+
+function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function mkdirs(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // Best effort: an empty namespace directory left behind is harmless.
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * A rollout document exactly as written (after schema validation): every
+ * optional field may be absent. `resolveRollout` turns it into a `Rollout`.
+ */
+import type { CustomMetric, HttpMatchRequest, RolloutStatus, Selectors, Subset } from "./types.js";
+
+export interface RolloutDocument {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace: string };
+  readonly spec: {
+    readonly service: { readonly host: string; readonly port?: number };
+    readonly hosts?: readonly string[];
+    readonly gateways?: readonly string[];
+    readonly route: {
+      readonly match: readonly HttpMatchRequest[];
+      readonly timeout?: string;
+      readonly retries?: Readonly<Record<string, unknown>>;
+    };
+    readonly stable: Subset;
+    readonly canary?: Subset;
+    readonly traffic?: { readonly canaryWeight?: number; readonly steps?: readonly number[] };
+    readonly analysis?: {
+      readonly interval?: string;
+      readonly window?: string;
+      readonly promoteAfter?: number;
+      readonly rollbackAfter?: number;
+      readonly minRequests?: number;
+      readonly noData?: "hold" | "rollback";
+      readonly sla?: {
+        readonly latency?: { readonly quantile?: number; readonly maxMs: number };
+        readonly errorRate?: { readonly max?: number };
+      };
+      readonly metrics?: readonly CustomMetric[];
+      readonly selectors?: Partial<Selectors>;
+    };
+  };
+  readonly status?: RolloutStatus;
+}

@@ -1,0 +1,47 @@
+/** Applies DESIGN.md's defaults to a valid document. Pure; nothing is written back. */
+import type { RolloutDocument } from "./document.js";
+import { parseDuration } from "./duration.js";
+import { DEFAULT_SELECTORS, DEFAULT_STEPS, type Rollout, type RolloutSource } from "./types.js";
+
+export function resolveRollout(doc: RolloutDocument, source: RolloutSource): Rollout {
+  const { spec } = doc;
+  const analysis = spec.analysis ?? {};
+  const interval = analysis.interval ?? "30s";
+  const window = analysis.window ?? "1m";
+  const latency = analysis.sla?.latency;
+  return {
+    name: doc.metadata.name,
+    namespace: doc.metadata.namespace,
+    source,
+    service: spec.service,
+    hosts: spec.hosts ?? [spec.service.host],
+    gateways: spec.gateways ?? ["mesh"],
+    route: spec.route,
+    stable: spec.stable,
+    ...(spec.canary === undefined ? {} : { canary: spec.canary }),
+    traffic: {
+      canaryWeight: spec.traffic?.canaryWeight ?? 0,
+      steps: spec.traffic?.steps ?? DEFAULT_STEPS,
+    },
+    analysis: {
+      interval,
+      intervalMs: parseDuration(interval) as number,
+      window,
+      windowMs: parseDuration(window) as number,
+      promoteAfter: analysis.promoteAfter ?? 3,
+      rollbackAfter: analysis.rollbackAfter ?? 2,
+      minRequests: analysis.minRequests ?? 100,
+      noData: analysis.noData ?? "hold",
+      sla: {
+        latency:
+          latency === undefined
+            ? { quantile: 0.99 }
+            : { quantile: latency.quantile ?? 0.99, maxMs: latency.maxMs },
+        errorRate: { max: analysis.sla?.errorRate?.max ?? 0.01 },
+      },
+      metrics: analysis.metrics ?? [],
+      selectors: { ...DEFAULT_SELECTORS, ...analysis.selectors },
+    },
+    ...(doc.status === undefined ? {} : { status: doc.status }),
+  };
+}

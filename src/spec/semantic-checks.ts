@@ -1,0 +1,81 @@
+/**
+ * Checks one document beyond what JSON Schema can say. Runs only on documents
+ * that passed the schema, so every field has the type the schema promised.
+ */
+import type { RolloutDocument } from "./document.js";
+import type { SpecIssue } from "./schema-check.js";
+import { CUSTOM_METRIC_PLACEHOLDERS } from "./types.js";
+
+type Check = (doc: RolloutDocument) => SpecIssue[];
+
+const stepsIncrease: Check = (doc) => {
+  const steps = doc.spec.traffic?.steps ?? [];
+  const issues: SpecIssue[] = [];
+  for (let i = 1; i < steps.length; i++) {
+    const previous = steps[i - 1] as number;
+    if ((steps[i] as number) <= previous) {
+      issues.push({ path: ["spec", "traffic", "steps", i], message: `must be greater than ${previous}` });
+    }
+  }
+  return issues;
+};
+
+const weightNeedsCanary: Check = (doc) =>
+  doc.spec.canary === undefined && (doc.spec.traffic?.canaryWeight ?? 0) > 0
+    ? [{ path: ["spec", "traffic", "canaryWeight"], message: "must be 0 when there is no spec.canary" }]
+    : [];
+
+const canaryDiffers: Check = (doc) => {
+  const { stable, canary } = doc.spec;
+  if (canary === undefined) return [];
+  const issues: SpecIssue[] = [];
+  if (canary.name === stable.name) {
+    issues.push({ path: ["spec", "canary", "name"], message: `must differ from spec.stable.name (${stable.name})` });
+  }
+  if (sameLabels(canary.labels, stable.labels)) {
+    issues.push({
+      path: ["spec", "canary", "labels"],
+      message: "must differ from spec.stable.labels, or both subsets select the same pods",
+    });
+  }
+  return issues;
+};
+
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && b[k] === a[k]);
+}
+
+const PLACEHOLDER = /\{\{\s*([^}\s]*)\s*\}\}/g;
+const KNOWN_PLACEHOLDERS: ReadonlySet<string> = new Set(CUSTOM_METRIC_PLACEHOLDERS);
+
+const customMetrics: Check = (doc) => {
+  const issues: SpecIssue[] = [];
+  const seen = new Set<string>();
+  (doc.spec.analysis?.metrics ?? []).forEach((metric, i) => {
+    const at = ["spec", "analysis", "metrics", i];
+    if (seen.has(metric.name)) issues.push({ path: [...at, "name"], message: `duplicate metric name ${metric.name}` });
+    seen.add(metric.name);
+    if (metric.min === undefined && metric.max === undefined) {
+      issues.push({ path: at, message: "needs min or max (or both)" });
+    }
+    if (metric.min !== undefined && metric.max !== undefined && metric.min > metric.max) {
+      issues.push({ path: [...at, "min"], message: `must not be greater than max (${metric.max})` });
+    }
+    for (const [, name] of metric.query.matchAll(PLACEHOLDER)) {
+      if (!KNOWN_PLACEHOLDERS.has(name ?? "")) {
+        issues.push({
+          path: [...at, "query"],
+          message: `unknown placeholder {{ ${name} }}; use one of ${CUSTOM_METRIC_PLACEHOLDERS.join(", ")}`,
+        });
+      }
+    }
+  });
+  return issues;
+};
+
+const CHECKS: readonly Check[] = [stepsIncrease, weightNeedsCanary, canaryDiffers, customMetrics];
+
+export function checkSemantics(doc: RolloutDocument): SpecIssue[] {
+  return CHECKS.flatMap((check) => check(doc));
+}

@@ -1,0 +1,124 @@
+/**
+ * The rollout spec (meshcanary.dev/v1alpha1 Rollout) as written by a person,
+ * and the resolved form with DESIGN.md's defaults applied. Defaults live only
+ * in the resolved form: they are never written back into a file.
+ */
+
+export const ROLLOUT_API_VERSION = "meshcanary.dev/v1alpha1";
+export const ROLLOUT_KIND = "Rollout";
+
+/** Istio HTTPMatchRequest, passed through to the VirtualService unchanged. */
+export type HttpMatchRequest = Readonly<Record<string, unknown>>;
+
+export interface Subset {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export const PHASES = ["Progressing", "RolledBack", "Promoted"] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const ACTIONS = ["rollback", "advance", "promote"] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** Written by the watchdog, only in decision commits. */
+export interface RolloutStatus {
+  readonly phase?: Phase;
+  /** RFC 3339 time the current weight was set. */
+  readonly stepStartedAt?: string;
+  readonly reason?: string;
+  readonly lastDecision?: {
+    readonly action: Action;
+    readonly at: string;
+    readonly values?: Readonly<Record<string, unknown>>;
+  };
+}
+
+export interface CustomMetric {
+  readonly name: string;
+  /** PromQL with `{{ namespace }}`-style placeholders (see CUSTOM_METRIC_PLACEHOLDERS). */
+  readonly query: string;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** Placeholders a custom metric query may use; anything else is a validation error. */
+export const CUSTOM_METRIC_PLACEHOLDERS = [
+  "namespace",
+  "service",
+  "stableVersion",
+  "canaryVersion",
+  "window",
+] as const;
+
+/** Prometheus label names used to select a rollout's series. */
+export interface Selectors {
+  /** Default `destination_service_name`. */
+  readonly service: string;
+  /** Default `destination_service_namespace`. */
+  readonly namespace: string;
+  /** Default `destination_version`. */
+  readonly version: string;
+}
+
+export interface Analysis {
+  /** Default `30s`. */
+  readonly interval: string;
+  readonly intervalMs: number;
+  /** Default `1m`. */
+  readonly window: string;
+  readonly windowMs: number;
+  /** Consecutive healthy checks before advancing; default 3. */
+  readonly promoteAfter: number;
+  /** Consecutive breaches before rolling back; default 2. */
+  readonly rollbackAfter: number;
+  /** Canary requests in the window needed to judge; default 100. */
+  readonly minRequests: number;
+  /** What too little data counts as; default `hold`. */
+  readonly noData: "hold" | "rollback";
+  readonly sla: {
+    /** Default quantile 0.99; latency is judged only when `maxMs` is set. */
+    readonly latency: { readonly quantile: number; readonly maxMs?: number };
+    /** Default max 0.01. */
+    readonly errorRate: { readonly max: number };
+  };
+  readonly metrics: readonly CustomMetric[];
+  readonly selectors: Selectors;
+}
+
+/** Where a rollout came from. */
+export interface RolloutSource {
+  /** The file as shown in messages (relative to the working directory when inside it). */
+  readonly file: string;
+  /** The file relative to the project root, POSIX separators: goes into the manifests. */
+  readonly relativePath: string;
+  /** 0-based index of the YAML document within the file. */
+  readonly documentIndex: number;
+}
+
+/** A validated rollout with every default applied. */
+export interface Rollout {
+  readonly name: string;
+  readonly namespace: string;
+  readonly source: RolloutSource;
+  readonly service: { readonly host: string; readonly port?: number };
+  readonly hosts: readonly string[];
+  readonly gateways: readonly string[];
+  readonly route: {
+    readonly match: readonly HttpMatchRequest[];
+    readonly timeout?: string;
+    readonly retries?: Readonly<Record<string, unknown>>;
+  };
+  readonly stable: Subset;
+  readonly canary?: Subset;
+  readonly traffic: { readonly canaryWeight: number; readonly steps: readonly number[] };
+  readonly analysis: Analysis;
+  readonly status?: RolloutStatus;
+}
+
+export const DEFAULT_STEPS: readonly number[] = [5, 10, 25, 50, 100];
+export const DEFAULT_SELECTORS: Selectors = {
+  service: "destination_service_name",
+  namespace: "destination_service_namespace",
+  version: "destination_version",
+};
