@@ -1,10 +1,10 @@
 /** The library API: the same pieces the CLI uses. */
 export * from "./compile/compile.js";
-export * from "./errors.js";
 export { loadProjectConfig, type ProjectConfig } from "./config/project-config.js";
-export { applyOutput, planOutput, type OutputPlan } from "./output/write-output.js";
+export * from "./errors.js";
+export { applyOutput, type OutputPlan, planOutput } from "./output/write-output.js";
 export { compileProject, loadValidRollouts, type ProjectSettings } from "./project.js";
+export { parseDuration } from "./spec/duration.js";
 export { loadRollouts } from "./spec/load.js";
 export { parseRollouts } from "./spec/parse-rollouts.js";
-export { parseDuration } from "./spec/duration.js";
 export type * from "./spec/types.js";

@@ -4,7 +4,7 @@
  * compare with the output directory.
  */
 import { type CompileOptions, compileRollouts, type IstioApiVersion } from "./compile/compile.js";
-import { InvalidSpecError, MeshcanaryError, ExitCode } from "./errors.js";
+import { ExitCode, InvalidSpecError, MeshcanaryError } from "./errors.js";
 import { type OutputPlan, planOutput } from "./output/write-output.js";
 import { loadRollouts } from "./spec/load.js";
 import type { Rollout } from "./spec/types.js";
@@ -26,7 +26,10 @@ export interface CompiledProject {
 }
 
 /** Loads and validates every spec; throws `InvalidSpecError` with all problems at once. */
-export function loadValidRollouts(specs: readonly string[], cwd?: string): { rollouts: Rollout[]; notes: string[] } {
+export function loadValidRollouts(
+  specs: readonly string[],
+  cwd?: string,
+): { rollouts: Rollout[]; notes: string[] } {
   const loaded = loadRollouts(specs, cwd === undefined ? {} : { cwd });
   if (loaded.diagnostics.length > 0) throw new InvalidSpecError(loaded.diagnostics);
   if (loaded.rollouts.length === 0) {

@@ -21,8 +21,10 @@ export function compileCommand(paths: readonly string[], flags: CompileFlags, io
   const config = loadProjectConfig(cwd, flags.config);
   const specs = specPaths(paths, config.specs);
   const out = flags.out === undefined ? config.out : resolve(cwd, flags.out);
-  if (out === undefined) throw new UsageError("no output directory: give --out DIR or set out in meshcanary.yaml");
-  const apiVersion = flags.apiVersion === undefined ? config.apiVersion : normalizeApiVersion(flags.apiVersion);
+  if (out === undefined)
+    throw new UsageError("no output directory: give --out DIR or set out in meshcanary.yaml");
+  const apiVersion =
+    flags.apiVersion === undefined ? config.apiVersion : normalizeApiVersion(flags.apiVersion);
   const project = compileProject({
     specs,
     out,
@@ -30,10 +32,11 @@ export function compileCommand(paths: readonly string[], flags: CompileFlags, io
     prune: flags.prune === true,
     cwd,
   });
-  project.notes.forEach((n) => io.note(n));
+  for (const note of project.notes) io.note(note);
   const { plan } = project;
   const shown = (p: string) => displayPath(join(out, p), cwd);
-  for (const dir of plan.stale) io.note(`${shown(dir)}: no rollout compiles here any more; kept (use --prune to remove)`);
+  for (const dir of plan.stale)
+    io.note(`${shown(dir)}: no rollout compiles here any more; kept (use --prune to remove)`);
   if (flags.check === true) {
     const differences = [
       ...plan.changed.map((f) => `${shown(f.path)}: out of date`),
@@ -51,18 +54,26 @@ export function compileCommand(paths: readonly string[], flags: CompileFlags, io
   );
 }
 
-export function validateCommand(paths: readonly string[], flags: Pick<CompileFlags, "config" | "apiVersion">, io: Console): void {
+export function validateCommand(
+  paths: readonly string[],
+  flags: Pick<CompileFlags, "config" | "apiVersion">,
+  io: Console,
+): void {
   const cwd = process.cwd();
   const config = loadProjectConfig(cwd, flags.config);
   const { rollouts, notes } = loadValidRollouts(specPaths(paths, config.specs), cwd);
-  notes.forEach((n) => io.note(n));
+  for (const note of notes) io.note(note);
   // Compiling in memory also proves the manifests pass Istio's schema.
-  const apiVersion = flags.apiVersion === undefined ? config.apiVersion : normalizeApiVersion(flags.apiVersion);
+  const apiVersion =
+    flags.apiVersion === undefined ? config.apiVersion : normalizeApiVersion(flags.apiVersion);
   compileRollouts(rollouts, apiVersion === undefined ? {} : { apiVersion });
   io.out(`${count(rollouts.length, "rollout")} valid`);
 }
 
-function specPaths(paths: readonly string[], fromConfig: readonly string[] | undefined): readonly string[] {
+function specPaths(
+  paths: readonly string[],
+  fromConfig: readonly string[] | undefined,
+): readonly string[] {
   if (paths.length > 0) return paths;
   if (fromConfig !== undefined) return fromConfig;
   throw new UsageError("no spec paths: give PATHS or set specs in meshcanary.yaml");

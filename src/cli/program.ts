@@ -18,13 +18,18 @@ function apiVersionOption(): Option {
 }
 
 function configOption(): Option {
-  return new Option("--config <file>", "project settings file (default: meshcanary.yaml in this directory or above, up to the repo root)");
+  return new Option(
+    "--config <file>",
+    "project settings file (default: meshcanary.yaml in this directory or above, up to the repo root)",
+  );
 }
 
 export function buildProgram(consoleFor: (quiet: boolean) => Console): Command {
   const { version } = readPackageJson<{ version: string }>("package.json");
   const program = new Command("meshcanary")
-    .description("Canary rollouts on Istio, the GitOps way: compile rollout specs to VirtualService/DestinationRule manifests.")
+    .description(
+      "Canary rollouts on Istio, the GitOps way: compile rollout specs to VirtualService/DestinationRule manifests.",
+    )
     .version(version)
     .option("-q, --quiet", "do not print notes (skipped documents, stale directories)")
     .exitOverride()
@@ -33,15 +38,27 @@ export function buildProgram(consoleFor: (quiet: boolean) => Console): Command {
       "after",
       "\nExit codes: 0 ok, 1 invalid input or out-of-date output, 2 usage error, 3 an external dependency failed (file system, Prometheus, git).",
     );
-  const io = (cmd: Command) => consoleFor(cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true);
+  const io = (cmd: Command) =>
+    consoleFor(cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true);
 
   program
     .command("compile")
-    .description("Compile rollout specs into Istio manifests under --out: <namespace>/<name>/{virtualservice,destinationrule,kustomization}.yaml and a root kustomization.yaml.")
-    .argument("[paths...]", "spec files or directories, searched recursively for *.yaml/*.yml (default: meshcanary.yaml's specs)")
+    .description(
+      "Compile rollout specs into Istio manifests under --out: <namespace>/<name>/{virtualservice,destinationrule,kustomization}.yaml and a root kustomization.yaml.",
+    )
+    .argument(
+      "[paths...]",
+      "spec files or directories, searched recursively for *.yaml/*.yml (default: meshcanary.yaml's specs)",
+    )
     .option("-o, --out <dir>", "output directory (default: meshcanary.yaml's out)")
-    .option("--check", "write nothing; exit 1 listing generated files that are out of date (for CI)")
-    .option("--prune", "remove output directories of rollouts that no longer exist (only ones meshcanary generated)")
+    .option(
+      "--check",
+      "write nothing; exit 1 listing generated files that are out of date (for CI)",
+    )
+    .option(
+      "--prune",
+      "remove output directories of rollouts that no longer exist (only ones meshcanary generated)",
+    )
     .addOption(apiVersionOption())
     .addOption(configOption())
     .addHelpText(
@@ -52,7 +69,9 @@ export function buildProgram(consoleFor: (quiet: boolean) => Console): Command {
 
   program
     .command("validate")
-    .description("Check rollout specs (schema, semantics, conflicts, Istio schema of the result) without writing anything.")
+    .description(
+      "Check rollout specs (schema, semantics, conflicts, Istio schema of the result) without writing anything.",
+    )
     .argument("[paths...]", "spec files or directories (default: meshcanary.yaml's specs)")
     .addOption(apiVersionOption())
     .addOption(configOption())
@@ -62,7 +81,10 @@ export function buildProgram(consoleFor: (quiet: boolean) => Console): Command {
 }
 
 /** Runs the CLI and returns the exit code; errors are printed, never thrown. */
-export async function run(argv: readonly string[], consoleFor: (quiet: boolean) => Console = (quiet) => processConsole({ quiet })): Promise<number> {
+export async function run(
+  argv: readonly string[],
+  consoleFor: (quiet: boolean) => Console = (quiet) => processConsole({ quiet }),
+): Promise<number> {
   const program = buildProgram(consoleFor);
   try {
     await program.parseAsync(argv as string[]);

@@ -3,7 +3,7 @@
  * spec first, then the rest by name), one fixed set of stringify options.
  * Same object in, same bytes out, whatever order its keys were built in.
  */
-import { stringify } from "yaml";
+import { Document, visit } from "yaml";
 
 const LEADING_KEYS = ["apiVersion", "kind", "metadata", "spec", "name", "namespace"];
 const LEADING_RANK = new Map(LEADING_KEYS.map((k, i) => [k, i]));
@@ -28,14 +28,34 @@ export function orderKeys(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Kubernetes tooling reads YAML 1.1 (go-yaml), where `yes`, `on` or `1_000`
+ * are not strings; meshcanary reads YAML 1.2, where `0o12` is not. Emitting
+ * with the 1.1 schema quotes the former; the 1.2-only octal form is quoted
+ * here, so every reader sees the same value. (A `<<` key, a merge in 1.1,
+ * cannot be quoted by yaml's stringifier: the spec schema refuses it instead.)
+ */
+const AMBIGUOUS_IN_YAML_1_2 = /^[-+]?0o[0-7]+$/;
+
 export function canonicalYaml(value: unknown, header?: string): string {
-  const body = stringify(orderKeys(value), {
+  const doc = new Document(orderKeys(value), {
+    version: "1.1",
+    merge: false,
+    aliasDuplicateObjects: false,
+  });
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value === "string" && AMBIGUOUS_IN_YAML_1_2.test(node.value))
+        node.type = "QUOTE_DOUBLE";
+    },
+  });
+  // Fixed options: no line folding (lineWidth 0), sequences indented under their key.
+  const body = doc.toString({
     lineWidth: 0,
     minContentWidth: 0,
     indent: 2,
     indentSeq: true,
-    aliasDuplicateObjects: false,
-    singleQuote: false,
+    directives: false,
   });
   return header === undefined ? body : `${header}${body}`;
 }

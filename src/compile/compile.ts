@@ -13,7 +13,10 @@ import { canonicalYaml } from "./canonical.js";
 import { istioSchemaProblems } from "./istio-schema.js";
 import { renderTemplate, type TemplateName } from "./templates.js";
 
-export const ISTIO_API_VERSIONS = ["networking.istio.io/v1", "networking.istio.io/v1beta1"] as const;
+export const ISTIO_API_VERSIONS = [
+  "networking.istio.io/v1",
+  "networking.istio.io/v1beta1",
+] as const;
 export type IstioApiVersion = (typeof ISTIO_API_VERSIONS)[number];
 export const DEFAULT_ISTIO_API_VERSION: IstioApiVersion = "networking.istio.io/v1";
 
@@ -51,14 +54,22 @@ export function compileRollout(rollout: Rollout, options: CompileOptions = {}): 
   const destinationRule = manifest("destinationrule", view, rollout);
   return [
     { path: `${dir}/destinationrule.yaml`, content: canonicalYaml(destinationRule, head) },
-    { path: `${dir}/kustomization.yaml`, content: canonicalYaml(kustomization(["destinationrule.yaml", "virtualservice.yaml"]), head) },
+    {
+      path: `${dir}/kustomization.yaml`,
+      content: canonicalYaml(kustomization(["destinationrule.yaml", "virtualservice.yaml"]), head),
+    },
     { path: `${dir}/virtualservice.yaml`, content: canonicalYaml(virtualService, head) },
   ];
 }
 
 /** Every rollout's files, sorted by path. */
-export function compileRollouts(rollouts: readonly Rollout[], options: CompileOptions = {}): OutputFile[] {
-  return rollouts.flatMap((r) => compileRollout(r, options)).sort((a, b) => (a.path < b.path ? -1 : 1));
+export function compileRollouts(
+  rollouts: readonly Rollout[],
+  options: CompileOptions = {},
+): OutputFile[] {
+  return rollouts
+    .flatMap((r) => compileRollout(r, options))
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
 /** `<out>/kustomization.yaml`: every rollout directory, so one Argo CD Application can point at `<out>`. */
@@ -66,7 +77,10 @@ export function rootKustomization(rolloutDirs: readonly string[]): OutputFile {
   const resources = [...new Set(rolloutDirs)].sort();
   return {
     path: "kustomization.yaml",
-    content: canonicalYaml(kustomization(resources), `${GENERATED_HEADER}: every rollout directory below.\n`),
+    content: canonicalYaml(
+      kustomization(resources),
+      `${GENERATED_HEADER}: every rollout directory below.\n`,
+    ),
   };
 }
 
@@ -107,14 +121,19 @@ function manifest(name: TemplateName, view: object, rollout: Rollout): Manifest 
   try {
     parsed = parse(text, { uniqueKeys: true });
   } catch (error) {
-    throw new TemplateError(`templates/${name}.yaml.hbs rendered invalid YAML for ${rolloutDir(rollout)}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new TemplateError(
+      `templates/${name}.yaml.hbs rendered invalid YAML for ${rolloutDir(rollout)}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   const m = parsed as Manifest;
   // The template decides the name and namespace; anything else means the input changed the structure.
   if (m?.metadata?.name !== rollout.name || m.metadata.namespace !== rollout.namespace) {
-    throw new TemplateError(`templates/${name}.yaml.hbs: rendered metadata does not name ${rolloutDir(rollout)}`);
+    throw new TemplateError(
+      `templates/${name}.yaml.hbs: rendered metadata does not name ${rolloutDir(rollout)}`,
+    );
   }
   const problems = istioSchemaProblems(m);
   if (problems.length > 0) {

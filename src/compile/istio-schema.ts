@@ -15,7 +15,8 @@ interface Manifest {
 /** Problems as `path: message` lines; empty when valid. */
 export function istioSchemaProblems(manifest: Manifest): string[] {
   const init = { metadata: manifest.metadata, spec: manifest.spec } as never;
-  const model = manifest.kind === "VirtualService" ? new VirtualService(init) : new DestinationRule(init);
+  const model =
+    manifest.kind === "VirtualService" ? new VirtualService(init) : new DestinationRule(init);
   try {
     model.validate();
     return [];

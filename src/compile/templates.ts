@@ -13,20 +13,42 @@ export type TemplateName = "virtualservice" | "destinationrule";
 
 const env = Handlebars.create();
 
-env.registerHelper("yaml", function yamlLiteral(this: unknown, value: unknown, options: Handlebars.HelperOptions) {
-  if (value === undefined) {
-    const loc = (options as Handlebars.HelperOptions & { loc?: { start: { line: number } } }).loc;
-    throw new TemplateError(`template line ${loc?.start.line ?? "?"}: a value is missing`);
-  }
-  return JSON.stringify(value);
-});
+env.registerHelper(
+  "yaml",
+  function yamlLiteral(this: unknown, value: unknown, options: Handlebars.HelperOptions) {
+    if (value === undefined)
+      throw new TemplateError(`template line ${line(options)}: a value is missing`);
+    return JSON.stringify(value);
+  },
+);
+
+// Handlebars' own `if` treats a missing key as false even in strict mode, so a
+// misspelt condition would silently drop a section. This one refuses.
+env.registerHelper(
+  "if",
+  function strictIf(this: unknown, condition: unknown, options: Handlebars.HelperOptions) {
+    if (condition === undefined)
+      throw new TemplateError(`template line ${line(options)}: #if on a missing value`);
+    return Handlebars.Utils.isEmpty(condition) || condition === false
+      ? options.inverse(this)
+      : options.fn(this);
+  },
+);
+
+function line(options: Handlebars.HelperOptions): string {
+  const loc = (options as Handlebars.HelperOptions & { loc?: { start: { line: number } } }).loc;
+  return loc === undefined ? "?" : String(loc.start.line);
+}
 
 const compiled = new Map<TemplateName, HandlebarsTemplateDelegate>();
 
 function template(name: TemplateName): HandlebarsTemplateDelegate {
   let t = compiled.get(name);
   if (t === undefined) {
-    t = env.compile(readPackageFile("templates", `${name}.yaml.hbs`), { strict: true, noEscape: true });
+    t = env.compile(readPackageFile("templates", `${name}.yaml.hbs`), {
+      strict: true,
+      noEscape: true,
+    });
     compiled.set(name, t);
   }
   return t;

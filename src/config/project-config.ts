@@ -5,13 +5,13 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { type Diagnostic, FileSystemError, InvalidSpecError } from "../errors.js";
 import { DEFAULT_ISTIO_API_VERSION, type IstioApiVersion } from "../compile/compile.js";
+import { type Diagnostic, FileSystemError, InvalidSpecError } from "../errors.js";
 import { readPackageJson } from "../package-files.js";
-import { parseYamlFile } from "../spec/yaml-source.js";
-import { checkWith, createAjv } from "../spec/schema-check.js";
-import { toDiagnostic } from "../spec/parse-rollouts.js";
 import { displayPath } from "../spec/load.js";
+import { toDiagnostic } from "../spec/parse-rollouts.js";
+import { checkWith, createAjv } from "../spec/schema-check.js";
+import { parseYamlFile } from "../spec/yaml-source.js";
 
 export const CONFIG_FILE = "meshcanary.yaml";
 
@@ -41,7 +41,10 @@ export function loadProjectConfig(cwd: string, explicit?: string): ProjectConfig
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new FileSystemError(`${displayPath(file, cwd)}: cannot read: ${(error as Error).message}`, { cause: error });
+    throw new FileSystemError(
+      `${displayPath(file, cwd)}: cannot read: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   return parseProjectConfig(displayPath(file, cwd), dirname(file), text, file);
 }
@@ -52,19 +55,33 @@ interface RawConfig {
   apiVersion?: string;
 }
 
-export function parseProjectConfig(shown: string, baseDir: string, text: string, file = shown): ProjectConfig {
+export function parseProjectConfig(
+  shown: string,
+  baseDir: string,
+  text: string,
+  file = shown,
+): ProjectConfig {
   const parsed = parseYamlFile(shown, text);
   const diagnostics: Diagnostic[] = [...parsed.diagnostics];
   const source = parsed.documents[0];
   if (parsed.documents.length > 1) {
-    diagnostics.push({ file: shown, line: 1, col: 1, path: "", message: "must hold one YAML document" });
+    diagnostics.push({
+      file: shown,
+      line: 1,
+      col: 1,
+      path: "",
+      message: "must hold one YAML document",
+    });
   }
   const data = (source?.doc.toJS({ maxAliasCount: 100 }) ?? {}) as RawConfig;
   if (source !== undefined) {
-    diagnostics.push(...checkWith(configValidator(), data).map((issue) => toDiagnostic(source, issue)));
+    diagnostics.push(
+      ...checkWith(configValidator(), data).map((issue) => toDiagnostic(source, issue)),
+    );
   }
   if (diagnostics.length > 0) throw new InvalidSpecError(diagnostics);
-  const specs = data.specs === undefined ? undefined : [data.specs].flat().map((p) => resolve(baseDir, p));
+  const specs =
+    data.specs === undefined ? undefined : [data.specs].flat().map((p) => resolve(baseDir, p));
   return {
     file,
     ...(specs === undefined ? {} : { specs }),
@@ -81,6 +98,8 @@ export function normalizeApiVersion(value: string): IstioApiVersion {
 
 let validator: ReturnType<ReturnType<typeof createAjv>["compile"]> | undefined;
 function configValidator() {
-  validator ??= createAjv().compile(readPackageJson<object>("schemas", "meshcanary-config.schema.json"));
+  validator ??= createAjv().compile(
+    readPackageJson<object>("schemas", "meshcanary-config.schema.json"),
+  );
   return validator;
 }

@@ -4,9 +4,25 @@
  * renamed into place only once all are written, so a failed run leaves the
  * previous output as it was. Unchanged files are not touched.
  */
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { type CompileOptions, GENERATED_HEADER, type OutputFile, rolloutDir, rootKustomization } from "../compile/compile.js";
+import {
+  type CompileOptions,
+  GENERATED_HEADER,
+  type OutputFile,
+  rolloutDir,
+  rootKustomization,
+} from "../compile/compile.js";
 import { FileSystemError } from "../errors.js";
 
 export interface OutputPlan {
@@ -25,7 +41,11 @@ export interface PlanOptions extends CompileOptions {
 }
 
 /** Compares the compiled files with what is on disk; reads only. */
-export function planOutput(outDir: string, compiled: readonly OutputFile[], options: PlanOptions = {}): OutputPlan {
+export function planOutput(
+  outDir: string,
+  compiled: readonly OutputFile[],
+  options: PlanOptions = {},
+): OutputPlan {
   const current = new Set(compiled.map((f) => dirname(f.path)));
   const orphaned = generatedRolloutDirs(outDir).filter((d) => !current.has(d));
   const kept = options.prune === true ? [] : orphaned;
@@ -39,32 +59,50 @@ export function planOutput(outDir: string, compiled: readonly OutputFile[], opti
   };
 }
 
-export function applyOutput(outDir: string, plan: OutputPlan): void {
+/** The two writes applyOutput makes; replaceable so tests can make them fail. */
+export interface OutputWriter {
+  writeFile(path: string, content: string): void;
+  rename(from: string, to: string): void;
+}
+
+const nodeWriter: OutputWriter = { writeFile: writeFileSync, rename: renameSync };
+
+/**
+ * Writes the plan: every changed file is first written to a staging directory
+ * beside `outDir` and every target directory checked; only then are the files
+ * renamed into place (root kustomization last, once the directories it lists
+ * exist). A failure while staging or checking leaves `outDir` as it was.
+ */
+export function applyOutput(
+  outDir: string,
+  plan: OutputPlan,
+  writer: OutputWriter = nodeWriter,
+): void {
   if (plan.changed.length === 0 && plan.prune.length === 0) return;
   const parent = dirname(outDir);
-  mkdirs(parent);
   let staging: string | undefined;
   try {
+    mkdirs(parent);
     staging = mkdtempSync(join(parent, `.${basename(outDir)}.meshcanary-`));
-    plan.changed.forEach((file, i) => {
-      writeFileSync(join(staging as string, String(i)), file.content);
+    const staged = plan.changed.map((file, i) => {
+      const path = join(staging as string, String(i));
+      writer.writeFile(path, file.content);
+      return { from: path, to: join(outDir, file.path), dir: dirname(file.path) };
     });
-    mkdirs(outDir);
-    // Root kustomization last: it lists the directories, so they exist before it names them.
-    plan.changed.forEach((file, i) => {
-      const target = join(outDir, file.path);
-      refuseSymlinks(outDir, dirname(file.path));
-      mkdirs(dirname(target));
-      renameSync(join(staging as string, String(i)), target);
-    });
+    for (const dir of [...staged.map((s) => s.dir), ...plan.prune]) refuseSymlinks(outDir, dir);
+    for (const { from, to } of staged) {
+      mkdirs(dirname(to));
+      writer.rename(from, to);
+    }
     for (const dir of plan.prune) {
-      refuseSymlinks(outDir, dir);
       rmSync(join(outDir, dir), { recursive: true, force: true });
       removeIfEmpty(dirname(join(outDir, dir)));
     }
   } catch (error) {
     if (error instanceof FileSystemError) throw error;
-    throw new FileSystemError(`${outDir}: cannot write output: ${(error as Error).message}`, { cause: error });
+    throw new FileSystemError(`${outDir}: cannot write output: ${(error as Error).message}`, {
+      cause: error,
+    });
   } finally {
     if (staging !== undefined) rmSync(staging, { recursive: true, force: true });
   }
@@ -96,8 +134,12 @@ function readIfExists(path: string): string | undefined {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new FileSystemError(`${path}: cannot read: ${(error as Error).message}`, { cause: error });
+    // ENOTDIR: a parent is a file, so this file does not exist either; writing will say why.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new FileSystemError(`${path}: cannot read: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -107,7 +149,9 @@ function refuseSymlinks(outDir: string, relativeDir: string): void {
   for (const part of relativeDir.split("/").filter((p) => p !== "" && p !== ".")) {
     dir = join(dir, part);
     if (lstatOrUndefined(dir)?.isSymbolicLink()) {
-      throw new FileSystemError(`${dir}: is a symbolic link; refusing to write generated files through it`);
+      throw new FileSystemError(
+        `${dir}: is a symbolic link; refusing to write generated files through it`,
+      );
     }
   }
 }

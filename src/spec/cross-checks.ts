@@ -4,8 +4,8 @@
  * routing for that host becomes undefined).
  */
 import type { Diagnostic } from "../errors.js";
-import { formatPath, locate, type PathSegment, type SourceDocument } from "./yaml-source.js";
 import type { Rollout } from "./types.js";
+import { formatPath, locate, type PathSegment, type SourceDocument } from "./yaml-source.js";
 
 export interface LocatedRollout {
   readonly rollout: Rollout;
@@ -26,7 +26,11 @@ function where(item: LocatedRollout, path: readonly PathSegment[]): string {
   return `${item.source.file}:${line}:${col}`;
 }
 
-function diagnostic(item: LocatedRollout, path: readonly PathSegment[], message: string): Diagnostic {
+function diagnostic(
+  item: LocatedRollout,
+  path: readonly PathSegment[],
+  message: string,
+): Diagnostic {
   const { line, col } = locate(item.source, path);
   return { file: item.source.file, line, col, path: formatPath(path), message };
 }

@@ -14,6 +14,9 @@ export interface StringFormat {
 const DNS1123_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 const LABEL_NAME = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
 const PROMETHEUS_LABEL = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** C0/C1 controls, DEL, line and paragraph separators, BOM: line breaks to some YAML reader, or invisible. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
 
 export function isDns1123Label(value: string): boolean {
@@ -71,6 +74,24 @@ export const STRING_FORMATS = {
     validate: isGateway,
     message: "must be a gateway name: mesh, <name> or <namespace>/<name>",
   },
+  "http-header-name": {
+    // RFC 9110 token characters, lowercase as Istio requires.
+    validate: (v) => /^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(v),
+    message: "must be a lowercase HTTP header name (letters, digits and -, as in x-user-cohort)",
+  },
+  "query-param-name": {
+    validate: (v) => v !== "" && v !== "<<" && !CONTROL_CHARACTER.test(v),
+    message: "must be a query parameter name: not empty, no control characters, not <<",
+  },
+  text: {
+    // Free text that ends up in a manifest: one line, so no YAML reader (go-yaml
+    // treats U+0085/U+2028/U+2029 as line breaks) can see more than one value.
+    validate: (v) => !CONTROL_CHARACTER.test(v),
+    message: (v) => {
+      const found = CONTROL_CHARACTER.exec(v)?.[0] ?? "";
+      return `must not contain control characters or line breaks (found U+${found.codePointAt(0)?.toString(16).toUpperCase().padStart(4, "0")})`;
+    },
+  },
   duration: {
     validate: (v) => (parseDuration(v) ?? 0) >= 1,
     message: (v) =>
@@ -80,7 +101,8 @@ export const STRING_FORMATS = {
   },
   "prometheus-label-name": {
     validate: (v) => PROMETHEUS_LABEL.test(v) && !v.startsWith("__"),
-    message: "must be a Prometheus label name: letters, digits and '_', not starting with a digit or '__'",
+    message:
+      "must be a Prometheus label name: letters, digits and '_', not starting with a digit or '__'",
   },
   rfc3339: {
     validate: (v) => RFC3339.test(v) && !Number.isNaN(Date.parse(v)),

@@ -4,8 +4,9 @@
  */
 import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { FileSystemError, type Diagnostic, UsageError } from "../errors.js";
+import { type Diagnostic, FileSystemError, UsageError } from "../errors.js";
 import { checkAcrossRollouts, type LocatedRollout } from "./cross-checks.js";
+import { CONTROL_CHARACTER } from "./formats.js";
 import { parseRollouts } from "./parse-rollouts.js";
 
 /** Larger spec files are refused: a rollout spec is a few KiB, so this is a mistake or an attack. */
@@ -33,6 +34,17 @@ export function loadRollouts(paths: readonly string[], options: LoadOptions = {}
       if (seen.has(file)) continue;
       seen.add(file);
       const shown = displayPath(file, cwd);
+      if (CONTROL_CHARACTER.test(file)) {
+        // The path goes into the manifests' annotation: keep it one printable line.
+        result.diagnostics.push({
+          file: JSON.stringify(shown),
+          line: 1,
+          col: 1,
+          path: "",
+          message: "file name must not contain control characters or line breaks",
+        });
+        continue;
+      }
       const text = readSpecFile(file, shown, result.diagnostics);
       if (text === undefined) continue;
       const parsed = parseRollouts(shown, toPosix(relative(base, file)), text);
@@ -60,7 +72,9 @@ function readSpecFile(file: string, shown: string, diagnostics: Diagnostic[]): s
     }
     return readFileSync(file, "utf8");
   } catch (error) {
-    throw new FileSystemError(`${shown}: cannot read: ${(error as Error).message}`, { cause: error });
+    throw new FileSystemError(`${shown}: cannot read: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

@@ -10,7 +10,13 @@ import { resolveRollout } from "./resolve.js";
 import { checkSchema, type SpecIssue } from "./schema-check.js";
 import { checkSemantics } from "./semantic-checks.js";
 import { ROLLOUT_API_VERSION, ROLLOUT_KIND } from "./types.js";
-import { formatPath, locate, MAX_ALIAS_COUNT, parseYamlFile, type SourceDocument } from "./yaml-source.js";
+import {
+  formatPath,
+  locate,
+  MAX_ALIAS_COUNT,
+  parseYamlFile,
+  type SourceDocument,
+} from "./yaml-source.js";
 
 export interface ParsedRollouts {
   readonly rollouts: LocatedRollout[];
@@ -33,7 +39,13 @@ export function parseRollouts(file: string, relativePath: string, text: string):
     } catch (error) {
       // yaml refuses documents whose aliases expand past maxAliasCount (a "billion laughs" bomb).
       const { line, col } = locate(source, []);
-      result.diagnostics.push({ file, line, col, path: "", message: `invalid YAML: ${(error as Error).message}` });
+      result.diagnostics.push({
+        file,
+        line,
+        col,
+        path: "",
+        message: `invalid YAML: ${(error as Error).message}`,
+      });
       continue;
     }
     if (data === null || data === undefined) continue; // an empty document, e.g. after a trailing ---
@@ -47,7 +59,11 @@ export function parseRollouts(file: string, relativePath: string, text: string):
       result.diagnostics.push(...issues.map((issue) => toDiagnostic(source, issue)));
       continue;
     }
-    const rollout = resolveRollout(data as RolloutDocument, { file, relativePath, documentIndex: source.index });
+    const rollout = resolveRollout(data as RolloutDocument, {
+      file,
+      relativePath,
+      documentIndex: source.index,
+    });
     result.rollouts.push({ rollout, source });
   }
   return result;
@@ -61,7 +77,9 @@ export function parseRollouts(file: string, relativePath: string, text: string):
 function isRolloutDocument(data: unknown): boolean {
   if (data === null || typeof data !== "object" || Array.isArray(data)) return false;
   const { apiVersion } = data as Record<string, unknown>;
-  return typeof apiVersion === "string" && apiVersion.startsWith(`${ROLLOUT_API_VERSION.split("/")[0]}/`);
+  return (
+    typeof apiVersion === "string" && apiVersion.startsWith(`${ROLLOUT_API_VERSION.split("/")[0]}/`)
+  );
 }
 
 function describeDocument(data: unknown): string {

@@ -6,8 +6,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { readPackageJson } from "../package-files.js";
 import { type FormatName, STRING_FORMATS } from "./formats.js";
-import { formatPath, type PathSegment, parsePointer } from "./yaml-source.js";
 import { suggest } from "./suggest.js";
+import { formatPath, type PathSegment, parsePointer } from "./yaml-source.js";
 
 /** A problem found in a document, before it is given a file position. */
 export interface SpecIssue {
@@ -28,7 +28,9 @@ export function createAjv(): Ajv {
 let rolloutValidator: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
-  rolloutValidator ??= createAjv().compile(readPackageJson<object>("schemas", "rollout.schema.json"));
+  rolloutValidator ??= createAjv().compile(
+    readPackageJson<object>("schemas", "rollout.schema.json"),
+  );
   return rolloutValidator;
 }
 
@@ -102,12 +104,16 @@ function toIssue(error: ErrorObject, data: unknown): SpecIssue | undefined {
         message: `must be one of ${(params.allowedValues as unknown[]).map(String).join(", ")}, not ${describe(error.data)}`,
       };
     case "const":
-      return { path, message: `must be ${String(params.allowedValue)}, not ${describe(error.data)}` };
+      return {
+        path,
+        message: `must be ${String(params.allowedValue)}, not ${describe(error.data)}`,
+      };
     case "format": {
       const format = STRING_FORMATS[params.format as FormatName];
       const propertyName = (error as ErrorObject & { propertyName?: string }).propertyName;
       const subject = propertyName ?? String(error.data);
-      const message = typeof format.message === "function" ? format.message(subject) : format.message;
+      const message =
+        typeof format.message === "function" ? format.message(subject) : format.message;
       return propertyName === undefined
         ? { path, message }
         : { path: [...path, propertyName], message: `key ${message}`, at: "key" };
@@ -124,15 +130,27 @@ function toIssue(error: ErrorObject, data: unknown): SpecIssue | undefined {
     case "exclusiveMaximum":
       return { path, message: `must be less than ${String(params.limit)}` };
     case "minItems":
-      return { path, message: `must have at least ${String(params.limit)} item(s)` };
+      return {
+        path,
+        message:
+          params.limit === 1
+            ? "must not be empty"
+            : `must have at least ${String(params.limit)} items`,
+      };
     case "minLength":
       return { path, message: "must not be empty" };
     case "minProperties":
     case "maxProperties": {
-      const schema = parentSchema as { maxProperties?: number; properties?: Record<string, unknown> };
+      const schema = parentSchema as {
+        maxProperties?: number;
+        properties?: Record<string, unknown>;
+      };
       // {minProperties: 1, maxProperties: 1} is how the schema says "one of these keys".
       if (schema.maxProperties === 1) {
-        return { path, message: `must have exactly one of ${Object.keys(schema.properties ?? {}).join(", ")}` };
+        return {
+          path,
+          message: `must have exactly one of ${Object.keys(schema.properties ?? {}).join(", ")}`,
+        };
       }
       return { path, message: "must not be empty" };
     }

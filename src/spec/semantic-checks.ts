@@ -14,7 +14,10 @@ const stepsIncrease: Check = (doc) => {
   for (let i = 1; i < steps.length; i++) {
     const previous = steps[i - 1] as number;
     if ((steps[i] as number) <= previous) {
-      issues.push({ path: ["spec", "traffic", "steps", i], message: `must be greater than ${previous}` });
+      issues.push({
+        path: ["spec", "traffic", "steps", i],
+        message: `must be greater than ${previous}`,
+      });
     }
   }
   return issues;
@@ -22,7 +25,12 @@ const stepsIncrease: Check = (doc) => {
 
 const weightNeedsCanary: Check = (doc) =>
   doc.spec.canary === undefined && (doc.spec.traffic?.canaryWeight ?? 0) > 0
-    ? [{ path: ["spec", "traffic", "canaryWeight"], message: "must be 0 when there is no spec.canary" }]
+    ? [
+        {
+          path: ["spec", "traffic", "canaryWeight"],
+          message: "must be 0 when there is no spec.canary",
+        },
+      ]
     : [];
 
 const canaryDiffers: Check = (doc) => {
@@ -30,7 +38,10 @@ const canaryDiffers: Check = (doc) => {
   if (canary === undefined) return [];
   const issues: SpecIssue[] = [];
   if (canary.name === stable.name) {
-    issues.push({ path: ["spec", "canary", "name"], message: `must differ from spec.stable.name (${stable.name})` });
+    issues.push({
+      path: ["spec", "canary", "name"],
+      message: `must differ from spec.stable.name (${stable.name})`,
+    });
   }
   if (sameLabels(canary.labels, stable.labels)) {
     issues.push({
@@ -41,9 +52,14 @@ const canaryDiffers: Check = (doc) => {
   return issues;
 };
 
-function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+function sameLabels(
+  a: Readonly<Record<string, string>>,
+  b: Readonly<Record<string, string>>,
+): boolean {
   const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && b[k] === a[k]);
+  return (
+    keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && b[k] === a[k])
+  );
 }
 
 const PLACEHOLDER = /\{\{\s*([^}\s]*)\s*\}\}/g;
@@ -54,13 +70,17 @@ const customMetrics: Check = (doc) => {
   const seen = new Set<string>();
   (doc.spec.analysis?.metrics ?? []).forEach((metric, i) => {
     const at = ["spec", "analysis", "metrics", i];
-    if (seen.has(metric.name)) issues.push({ path: [...at, "name"], message: `duplicate metric name ${metric.name}` });
+    if (seen.has(metric.name))
+      issues.push({ path: [...at, "name"], message: `duplicate metric name ${metric.name}` });
     seen.add(metric.name);
     if (metric.min === undefined && metric.max === undefined) {
       issues.push({ path: at, message: "needs min or max (or both)" });
     }
     if (metric.min !== undefined && metric.max !== undefined && metric.min > metric.max) {
-      issues.push({ path: [...at, "min"], message: `must not be greater than max (${metric.max})` });
+      issues.push({
+        path: [...at, "min"],
+        message: `must not be greater than max (${metric.max})`,
+      });
     }
     for (const [, name] of metric.query.matchAll(PLACEHOLDER)) {
       if (!KNOWN_PLACEHOLDERS.has(name ?? "")) {

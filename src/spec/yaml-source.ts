@@ -3,7 +3,16 @@
  * node ranges, and find the line and column of a field by its path, so a
  * message can point at the exact place (`file:line:col`).
  */
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+} from "yaml";
 import type { Diagnostic } from "../errors.js";
 
 export type PathSegment = string | number;
@@ -41,7 +50,13 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
     }
     for (const err of doc.errors) {
       const { line, col } = lineCounter.linePos(err.pos[0]);
-      diagnostics.push({ file, line, col, path: "", message: `invalid YAML: ${firstLine(err.message)}` });
+      diagnostics.push({
+        file,
+        line,
+        col,
+        path: "",
+        message: `invalid YAML: ${firstLine(err.message)}`,
+      });
     }
   });
   return { documents, diagnostics };
@@ -68,7 +83,9 @@ export function locate(
   let found = true;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      const pair = node.items.find(
+        (p) => isScalar(p.key) && String(p.key.value) === String(segment),
+      );
       if (pair === undefined) {
         found = false;
         break;
@@ -119,7 +136,10 @@ export function parsePointer(pointer: string, data: unknown): PathSegment[] {
       current = current[index];
     } else {
       segments.push(key);
-      current = current !== null && typeof current === "object" ? (current as Record<string, unknown>)[key] : undefined;
+      current =
+        current !== null && typeof current === "object"
+          ? (current as Record<string, unknown>)[key]
+          : undefined;
     }
   }
   return segments;

@@ -1,0 +1,111 @@
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "chai";
+import { formatDiagnostic, UsageError } from "../../src/errors.js";
+import { loadRollouts, MAX_SPEC_BYTES } from "../../src/spec/load.js";
+import { tempDir, writeFiles } from "../support/files.js";
+import { makeSpec, specYaml } from "../support/make-spec.js";
+
+const other = (name: string, host: string) =>
+  makeSpec({ metadata: { name }, spec: { service: { host } } });
+
+describe("loading specs", () => {
+  const root = tempDir();
+  let n = 0;
+  const repo = (files: Record<string, string>) => {
+    const dir = join(root, `repo-${n++}`);
+    mkdirSync(join(dir, ".git"), { recursive: true });
+    writeFiles(dir, files);
+    return dir;
+  };
+
+  it("walks directories recursively in a stable order, reading .yaml and .yml", () => {
+    const dir = repo({
+      "rollouts/b.yml": specYaml(other("b", "b-svc")),
+      "rollouts/team/a.yaml": specYaml(other("a", "a-svc")),
+      "rollouts/notes.txt": "not yaml",
+      "rollouts/.hidden/c.yaml": specYaml(other("c", "c-svc")),
+    });
+    const result = loadRollouts(["rollouts"], { cwd: dir });
+    expect(result.diagnostics).to.deep.equal([]);
+    expect(result.rollouts.map((r) => r.rollout.source.relativePath)).to.deep.equal([
+      "rollouts/b.yml",
+      "rollouts/team/a.yaml",
+    ]);
+  });
+
+  it("skips documents of other kinds with a note, and reads every document of a file", () => {
+    const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" } };
+    const argo = { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", metadata: { name: "y" } };
+    const dir = repo({
+      "r.yaml": specYaml(deployment, other("a", "a-svc"), argo, other("b", "b-svc")),
+    });
+    const result = loadRollouts(["r.yaml"], { cwd: dir });
+    expect(result.rollouts.map((r) => r.rollout.name)).to.deep.equal(["a", "b"]);
+    expect(result.notes).to.deep.equal([
+      "r.yaml: skipped document 1: not a meshcanary.dev/v1alpha1 Rollout (apiVersion: apps/v1, kind: Deployment)",
+      "r.yaml: skipped document 3: not a meshcanary.dev/v1alpha1 Rollout (apiVersion: argoproj.io/v1alpha1, kind: Rollout)",
+    ]);
+  });
+
+  it("names both files when two rollouts claim the same host", () => {
+    const dir = repo({
+      "rollouts/a.yaml": specYaml(other("a", "recommender")),
+      "rollouts/b.yaml": specYaml(
+        makeSpec({
+          metadata: { name: "b" },
+          spec: { service: { host: "x" }, hosts: ["recommender.recs.svc.cluster.local"] },
+        }),
+      ),
+    });
+    const result = loadRollouts(["rollouts"], { cwd: dir });
+    expect(result.diagnostics.map(formatDiagnostic)).to.deep.equal([
+      "rollouts/b.yaml:32:7: spec.hosts[0]: host recommender.recs.svc.cluster.local is already routed by rollout recs/a (rollouts/a.yaml:8:11); two VirtualServices for one host make routing undefined (Istio IST0109)",
+    ]);
+  });
+
+  it("compares hosts as FQDNs within each rollout's namespace", () => {
+    const dir = repo({
+      "a.yaml": specYaml(other("a", "recommender")),
+      "b.yaml": specYaml(makeSpec({ metadata: { name: "a", namespace: "other" } })),
+    });
+    expect(loadRollouts(["."], { cwd: dir }).diagnostics).to.deep.equal([]);
+  });
+
+  it("refuses files over the size limit without reading them as YAML", () => {
+    const dir = repo({ "big.yaml": `# ${"x".repeat(MAX_SPEC_BYTES)}\n` });
+    const result = loadRollouts(["big.yaml"], { cwd: dir });
+    expect(result.diagnostics.map(formatDiagnostic)).to.deep.equal([
+      `big.yaml:1:1: file is ${MAX_SPEC_BYTES + 3} bytes; rollout specs may be at most ${MAX_SPEC_BYTES} bytes`,
+    ]);
+  });
+
+  it("passes over symbolic links inside a directory, with a note", () => {
+    const outside = join(root, "outside.yaml");
+    writeFileSync(outside, specYaml(other("z", "z-svc")));
+    const dir = repo({ "rollouts/a.yaml": specYaml(other("a", "a-svc")) });
+    symlinkSync(outside, join(dir, "rollouts", "link.yaml"));
+    const result = loadRollouts(["rollouts"], { cwd: dir });
+    expect(result.rollouts.map((r) => r.rollout.name)).to.deep.equal(["a"]);
+    expect(result.notes).to.deep.equal([
+      `${join(dir, "rollouts", "link.yaml")}: skipped symbolic link`,
+    ]);
+  });
+
+  it("annotates paths relative to the repo root, wherever it is run from", () => {
+    const dir = repo({ "rollouts/a.yaml": specYaml(other("a", "a-svc")) });
+    const fromRoot = loadRollouts(["rollouts"], { cwd: dir });
+    const fromInside = loadRollouts(["."], { cwd: join(dir, "rollouts") });
+    const fromOutside = loadRollouts([join(dir, "rollouts", "a.yaml")], { cwd: root });
+    for (const r of [fromRoot, fromInside, fromOutside]) {
+      expect(r.rollouts[0]?.rollout.source.relativePath).to.equal("rollouts/a.yaml");
+    }
+  });
+
+  it("says which path does not exist", () => {
+    expect(() => loadRollouts(["nope/"], { cwd: root })).to.throw(
+      UsageError,
+      "nope/: no such file or directory",
+    );
+  });
+});
