@@ -7,6 +7,8 @@ import { ExitCode, InvalidSpecError, MeshcanaryError } from "../errors.js";
 import { readPackageJson } from "../package-files.js";
 import { compileCommand, validateCommand } from "./compile-command.js";
 import { type Console, processConsole } from "./console.js";
+import { type StatusFlags, statusCommand } from "./status-command.js";
+import { type WatchFlags, watchCommand } from "./watch-command.js";
 
 const API_VERSIONS = ["v1", "v1beta1", "networking.istio.io/v1", "networking.istio.io/v1beta1"];
 
@@ -23,6 +25,9 @@ function configOption(): Option {
     "project settings file (default: meshcanary.yaml in this directory or above, up to the repo root)",
   );
 }
+
+/** Set by commands that decide their own exit code (watch, status). */
+let exitCode: number = ExitCode.ok;
 
 export function buildProgram(consoleFor: (quiet: boolean) => Console): Command {
   const { version } = readPackageJson<{ version: string }>("package.json");
@@ -77,6 +82,49 @@ export function buildProgram(consoleFor: (quiet: boolean) => Console): Command {
     .addOption(configOption())
     .action((paths: string[], flags, cmd: Command) => validateCommand(paths, flags, io(cmd)));
 
+  program
+    .command("watch")
+    .description(
+      "Run the watchdog: clone --repo, and for every active rollout query Prometheus, decide (rollback, advance, promote, hold), and commit and push each decision with its recompiled manifests.",
+    )
+    .requiredOption("--repo <url>", "GitOps repository: a git URL or the path of a bare repository (cloned; your working copy is never touched)")
+    .requiredOption("--prometheus <url>", "Prometheus base URL, e.g. http://prometheus:9090")
+    .option("--branch <name>", "branch to watch and push to", "main")
+    .option("--specs <path>", "spec directory in the repo (default: the repo's meshcanary.yaml specs)")
+    .option("--out <path>", "manifest directory in the repo (default: the repo's meshcanary.yaml out)")
+    .addOption(apiVersionOption())
+    .option("--interval <duration>", "longest time between cycles; each rollout is checked on its analysis.interval", "10s")
+    .option("--workdir <dir>", "keep the clone here and reuse it across restarts (default: a new temporary directory)")
+    .option("--listen <host:port>", "serve /metrics and /healthz, e.g. 127.0.0.1:9464")
+    .option("--once", "run one cycle, print the decisions and exit (0 ok, 1 a spec invalid, 3 Prometheus or git failed)")
+    .option("--dry-run", "decide and print, but edit, commit and push nothing")
+    .option("--argocd-url <url>", "after a push, ask this Argo CD to sync --argocd-app (token from $ARGOCD_AUTH_TOKEN)")
+    .option("--argocd-app <name>", "the Argo CD Application to sync")
+    .option("--query-timeout <duration>", "timeout of each Prometheus request", "5s")
+    .option("--author-name <name>", "commit author name", "meshcanary")
+    .option("--author-email <email>", "commit author email", "meshcanary@localhost")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  meshcanary watch --repo git@git.example.com:platform/gitops.git --prometheus http://prometheus:9090 --listen 127.0.0.1:9464\n  meshcanary watch --repo /srv/gitops.git --prometheus http://127.0.0.1:9090 --once --dry-run",
+    )
+    .action(async (flags: WatchFlags, cmd: Command) => {
+      exitCode = await watchCommand(flags, io(cmd));
+    });
+
+  program
+    .command("status")
+    .description("Show each rollout's phase, weight and step, and its last values against the SLA, as the watchdog sees them now.")
+    .argument("[paths...]", "local spec files or directories (or use --repo)")
+    .requiredOption("--prometheus <url>", "Prometheus base URL")
+    .option("--repo <url>", "read the specs from this GitOps repository instead of local paths")
+    .option("--branch <name>", "branch of --repo", "main")
+    .option("--specs <path>", "spec directory in --repo (default: its meshcanary.yaml specs)")
+    .option("--json", "print the status as JSON")
+    .option("--query-timeout <duration>", "timeout of each Prometheus request", "5s")
+    .action(async (paths: string[], flags: StatusFlags, cmd: Command) => {
+      exitCode = await statusCommand(paths, flags, io(cmd));
+    });
+
   return program;
 }
 
@@ -86,9 +134,10 @@ export async function run(
   consoleFor: (quiet: boolean) => Console = (quiet) => processConsole({ quiet }),
 ): Promise<number> {
   const program = buildProgram(consoleFor);
+  exitCode = ExitCode.ok;
   try {
     await program.parseAsync(argv as string[]);
-    return ExitCode.ok;
+    return exitCode;
   } catch (error) {
     return report(error, consoleFor(false));
   }

@@ -1,0 +1,79 @@
+/**
+ * decide(): the heart of the product, a pure function of the rollout (spec
+ * and status as in git), its check results and the time. It reads like
+ * DESIGN.md's table:
+ *
+ * | consecutive newest results               | decision                        |
+ * |------------------------------------------|---------------------------------|
+ * | `rollbackAfter` breaches                 | rollback to 0 % (wins over all) |
+ * | `promoteAfter` healthy, not at last step | advance to the next step        |
+ * | `promoteAfter` healthy, at last step     | promote the canary to stable    |
+ * | anything else                            | hold                            |
+ *
+ * `nodata` and `error` never advance; with `noData: rollback`, `nodata`
+ * counts as a breach.
+ */
+import type { Rollout } from "../spec/types.js";
+import type { CheckResult } from "./judge.js";
+
+export type Decision =
+  | { readonly action: "hold"; readonly reason: string }
+  | { readonly action: "rollback"; readonly from: number; readonly to: 0; readonly basis: readonly CheckResult[] }
+  | { readonly action: "advance"; readonly from: number; readonly to: number; readonly basis: readonly CheckResult[] }
+  | { readonly action: "promote"; readonly from: number; readonly basis: readonly CheckResult[] };
+
+/** A rollout the watchdog acts on: a canary, a weight above 0, and no final phase. */
+export function isActive(rollout: Rollout): boolean {
+  const phase = rollout.status?.phase;
+  return rollout.canary !== undefined && rollout.traffic.canaryWeight > 0 && (phase === undefined || phase === "Progressing");
+}
+
+/** The step after `weight`: a weight between steps advances to the next higher one; none past the last. */
+export function nextStep(steps: readonly number[], weight: number): number | undefined {
+  return steps.find((s) => s > weight);
+}
+
+function countsAsBreach(rollout: Rollout, check: CheckResult): boolean {
+  return check.kind === "breach" || (check.kind === "nodata" && rollout.analysis.noData === "rollback");
+}
+
+/** How many of the newest checks in a row satisfy `predicate`. */
+function streak(checks: readonly CheckResult[], predicate: (c: CheckResult) => boolean): number {
+  const index = checks.findIndex((c) => !predicate(c));
+  return index === -1 ? checks.length : index;
+}
+
+/**
+ * @param checks results at the rollout's check times, newest first (see checkTimes)
+ */
+export function decide(rollout: Rollout, checks: readonly CheckResult[]): Decision {
+  if (!isActive(rollout)) return { action: "hold", reason: "not active" };
+  const { promoteAfter, rollbackAfter } = rollout.analysis;
+  const weight = rollout.traffic.canaryWeight;
+
+  const breaches = streak(checks, (c) => countsAsBreach(rollout, c));
+  if (breaches >= rollbackAfter) {
+    return { action: "rollback", from: weight, to: 0, basis: checks.slice(0, breaches) };
+  }
+  const healthy = streak(checks, (c) => c.kind === "healthy");
+  if (healthy >= promoteAfter) {
+    const basis = checks.slice(0, healthy);
+    const next = nextStep(rollout.traffic.steps, weight);
+    return next === undefined ? { action: "promote", from: weight, basis } : { action: "advance", from: weight, to: next, basis };
+  }
+  return { action: "hold", reason: holdReason(rollout, checks, breaches, healthy) };
+}
+
+function holdReason(rollout: Rollout, checks: readonly CheckResult[], breaches: number, healthy: number): string {
+  const newest = checks[0];
+  if (newest === undefined) return "no check since the step started";
+  const { promoteAfter, rollbackAfter } = rollout.analysis;
+  switch (newest.kind) {
+    case "breach":
+      return `breach in ${breaches} of ${rollbackAfter} checks needed to roll back`;
+    case "healthy":
+      return `healthy in ${healthy} of ${promoteAfter} checks needed to advance`;
+    default:
+      return `${newest.kind}: ${newest.reason ?? ""}`.trim();
+  }
+}

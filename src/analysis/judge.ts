@@ -1,0 +1,104 @@
+/**
+ * The judge: one rollout at one check time → healthy, breach, nodata or
+ * error. Pure, and replaceable (a statistical judge can take its place): it
+ * sees only the evidence gathered for that time and the spec's thresholds.
+ */
+import type { Analysis } from "../spec/types.js";
+import { type Bucket, bucketQuantile } from "./histogram.js";
+
+/** Request counts in the window, per reporter. */
+export interface RequestCounts {
+  readonly total: number;
+  /** Responses with a 5xx code. */
+  readonly errors: number;
+}
+
+/** What Prometheus said about the canary for the window ending at `at`. */
+export interface Evidence {
+  readonly at: number;
+  readonly canary: {
+    readonly source?: RequestCounts;
+    readonly destination?: RequestCounts;
+    readonly latencyBuckets: readonly Bucket[];
+  };
+  /** Custom metric values by name; NaN or absent when the query returned nothing. */
+  readonly custom: Readonly<Record<string, number>>;
+  /** Set when a query this check needs failed. */
+  readonly error?: string;
+}
+
+export interface Measurement {
+  /** `p99 latency`, `error rate`, or a custom metric's name. */
+  readonly metric: string;
+  readonly value: number;
+  readonly unit: "ms" | "ratio" | "";
+  readonly threshold: number;
+  /** Which side of the threshold is healthy. */
+  readonly bound: "max" | "min";
+  readonly breached: boolean;
+}
+
+export type CheckKind = "healthy" | "breach" | "nodata" | "error";
+
+export interface CheckResult {
+  readonly kind: CheckKind;
+  readonly at: number;
+  /** Canary requests seen in the window (the larger of the two reporters' counts). */
+  readonly requests: number;
+  readonly measurements: readonly Measurement[];
+  /** Why it is nodata or error. */
+  readonly reason?: string;
+}
+
+/** The canary's requests and 5xx share: the reporter that saw more requests, since only the caller sees a dead pod's 503s. */
+function traffic(evidence: Evidence): { requests: number; errorRate: number } {
+  const reports = [evidence.canary.source, evidence.canary.destination].filter((r) => r !== undefined);
+  const requests = Math.max(0, ...reports.map((r) => r.total));
+  const errorRate = Math.max(0, ...reports.map((r) => (r.total > 0 ? r.errors / r.total : 0)));
+  return { requests, errorRate };
+}
+
+export function quantileLabel(q: number): string {
+  return `p${Number((q * 100).toFixed(3))}`;
+}
+
+export function judge(analysis: Analysis, evidence: Evidence): CheckResult {
+  const { at } = evidence;
+  if (evidence.error !== undefined) return { kind: "error", at, requests: 0, measurements: [], reason: evidence.error };
+  const { requests, errorRate } = traffic(evidence);
+  if (requests < analysis.minRequests || requests === 0) {
+    return {
+      kind: "nodata",
+      at,
+      requests,
+      measurements: [],
+      reason: `${Math.round(requests)} canary requests in ${analysis.window} < minRequests ${analysis.minRequests}`,
+    };
+  }
+  const measurements: Measurement[] = [];
+  const missing: string[] = [];
+  const measure = (metric: string, value: number, unit: Measurement["unit"], bound: "max" | "min", threshold: number) => {
+    if (!Number.isFinite(value)) {
+      missing.push(metric);
+      return;
+    }
+    const breached = bound === "max" ? value > threshold : value < threshold;
+    measurements.push({ metric, value, unit, threshold, bound, breached });
+  };
+  const { latency } = analysis.sla;
+  if (latency.maxMs !== undefined) {
+    const p = bucketQuantile(latency.quantile, evidence.canary.latencyBuckets);
+    measure(`${quantileLabel(latency.quantile)} latency`, p, "ms", "max", latency.maxMs);
+  }
+  measure("error rate", errorRate, "ratio", "max", analysis.sla.errorRate.max);
+  for (const metric of analysis.metrics) {
+    const value = evidence.custom[metric.name] ?? Number.NaN;
+    if (metric.max !== undefined) measure(metric.name, value, "", "max", metric.max);
+    if (metric.min !== undefined) measure(metric.name, value, "", "min", metric.min);
+  }
+  if (measurements.some((m) => m.breached)) return { kind: "breach", at, requests, measurements };
+  if (missing.length > 0) {
+    return { kind: "nodata", at, requests, measurements, reason: `no value for ${[...new Set(missing)].join(", ")}` };
+  }
+  return { kind: "healthy", at, requests, measurements };
+}

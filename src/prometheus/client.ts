@@ -1,0 +1,157 @@
+/**
+ * Prometheus HTTP API client (`/api/v1/query`, `/api/v1/query_range`): one
+ * timeout per request, the `status: error` envelope, and sample values as the
+ * strings Prometheus sends (`"NaN"`, `"+Inf"`, `"-Inf"`). Anything that is not
+ * a well-formed answer becomes a `MetricsQueryError`, never a wrong number.
+ */
+import fetch from "node-fetch";
+import { ExitCode, MeshcanaryError } from "../errors.js";
+import type { Labels, MetricsSource, Sample, Series, TimeRange } from "./metrics-source.js";
+
+export class MetricsQueryError extends MeshcanaryError {
+  /** Prometheus' errorType (`bad_data`, `timeout`, …), `http`, `network`, `timeout` or `invalid_response`. */
+  readonly errorType: string;
+  constructor(message: string, errorType: string, options?: { cause?: unknown }) {
+    super(message, "METRICS_QUERY", ExitCode.external, options);
+    this.errorType = errorType;
+  }
+}
+
+export interface PrometheusClientOptions {
+  /** Base URL, e.g. http://prometheus:9090 (a path prefix is kept). */
+  readonly url: string;
+  /** Per-request timeout; default 5000 ms. */
+  readonly timeoutMs?: number;
+  /** Called with each request's duration, for the query latency histogram. */
+  readonly onRequest?: (seconds: number, ok: boolean) => void;
+}
+
+export class PrometheusClient implements MetricsSource {
+  readonly #base: string;
+  readonly #timeoutMs: number;
+  readonly #onRequest: ((seconds: number, ok: boolean) => void) | undefined;
+
+  constructor(options: PrometheusClientOptions) {
+    this.#base = options.url.replace(/\/+$/, "");
+    this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#onRequest = options.onRequest;
+  }
+
+  async query(promql: string, timeMs: number): Promise<Sample[]> {
+    const data = await this.#call("query", { query: promql, time: seconds(timeMs) });
+    if (data.resultType === "scalar") return [{ labels: {}, value: parseValue((data.result as unknown[])[1]) }];
+    if (data.resultType !== "vector") throw invalid(`expected a vector, got ${String(data.resultType)}`);
+    return (data.result as unknown[]).map((item) => {
+      const { metric, value } = item as { metric?: unknown; value?: unknown };
+      if (!Array.isArray(value)) throw invalid("vector sample without value");
+      return { labels: parseLabels(metric), value: parseValue(value[1]) };
+    });
+  }
+
+  async queryRange(promql: string, range: TimeRange): Promise<Series[]> {
+    const data = await this.#call("query_range", {
+      query: promql,
+      start: seconds(range.startMs),
+      end: seconds(range.endMs),
+      step: seconds(range.stepMs),
+    });
+    if (data.resultType !== "matrix") throw invalid(`expected a matrix, got ${String(data.resultType)}`);
+    return (data.result as unknown[]).map((item) => {
+      const { metric, values } = item as { metric?: unknown; values?: unknown };
+      if (!Array.isArray(values)) throw invalid("matrix series without values");
+      const points = values.map((pair): readonly [number, number] => {
+        if (!Array.isArray(pair) || typeof pair[0] !== "number") throw invalid("malformed matrix point");
+        return [Math.round(pair[0] * 1000), parseValue(pair[1])];
+      });
+      return { labels: parseLabels(metric), points };
+    });
+  }
+
+  async #call(endpoint: string, params: Record<string, string>): Promise<{ resultType: unknown; result: unknown }> {
+    const started = performance.now();
+    let ok = false;
+    try {
+      const body = await this.#request(endpoint, params);
+      ok = true;
+      return body;
+    } finally {
+      this.#onRequest?.((performance.now() - started) / 1000, ok);
+    }
+  }
+
+  async #request(endpoint: string, params: Record<string, string>): Promise<{ resultType: unknown; result: unknown }> {
+    const url = `${this.#base}/api/v1/${endpoint}`;
+    let response: Awaited<ReturnType<typeof fetch>>;
+    let text: string;
+    try {
+      // POST keeps long batched queries out of URL length limits.
+      response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(params).toString(),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === "TimeoutError" || name === "AbortError") {
+        throw new MetricsQueryError(`Prometheus ${endpoint}: no answer within ${this.#timeoutMs} ms`, "timeout", { cause: error });
+      }
+      throw new MetricsQueryError(`Prometheus ${endpoint}: ${(error as Error).message}`, "network", { cause: error });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      const what = response.ok ? "answer is not JSON" : `HTTP ${response.status} ${response.statusText}`;
+      throw new MetricsQueryError(`Prometheus ${endpoint}: ${what}`, response.ok ? "invalid_response" : "http", { cause: error });
+    }
+    const envelope = body as { status?: unknown; data?: unknown; errorType?: unknown; error?: unknown };
+    if (envelope?.status === "error") {
+      throw new MetricsQueryError(
+        `Prometheus ${endpoint}: ${String(envelope.errorType)}: ${String(envelope.error)}`,
+        String(envelope.errorType ?? "error"),
+      );
+    }
+    if (!response.ok) throw new MetricsQueryError(`Prometheus ${endpoint}: HTTP ${response.status} ${response.statusText}`, "http");
+    const data = envelope?.data as { resultType?: unknown; result?: unknown } | undefined;
+    if (envelope?.status !== "success" || data === undefined || data === null || !Array.isArray(data.result)) {
+      throw invalid(`${endpoint} answer has no data.result`);
+    }
+    return { resultType: data.resultType, result: data.result };
+  }
+}
+
+function invalid(message: string): MetricsQueryError {
+  return new MetricsQueryError(`Prometheus: invalid answer: ${message}`, "invalid_response");
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+/** Prometheus encodes sample values as strings so that NaN and ±Inf survive JSON. */
+export function parseValue(raw: unknown): number {
+  if (typeof raw !== "string") throw invalid(`sample value ${JSON.stringify(raw)} is not a string`);
+  switch (raw) {
+    case "NaN":
+      return Number.NaN;
+    case "+Inf":
+    case "Inf":
+      return Number.POSITIVE_INFINITY;
+    case "-Inf":
+      return Number.NEGATIVE_INFINITY;
+  }
+  const value = Number(raw);
+  if (raw.trim() === "" || Number.isNaN(value)) throw invalid(`sample value ${JSON.stringify(raw)} is not a number`);
+  return value;
+}
+
+function parseLabels(metric: unknown): Labels {
+  if (metric === undefined) return {};
+  if (metric === null || typeof metric !== "object" || Array.isArray(metric)) throw invalid("series labels are not an object");
+  for (const value of Object.values(metric)) {
+    if (typeof value !== "string") throw invalid("a label value is not a string");
+  }
+  return metric as Labels;
+}

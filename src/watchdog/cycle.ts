@@ -1,0 +1,205 @@
+/**
+ * One watchdog cycle: sync the repo → load specs → query → judge → decide →
+ * edit specs → compile → commit (one per decision) → push. On a rejected push
+ * (someone else pushed) it starts over on their state, up to a bound.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Decision, isActive } from "../analysis/decide.js";
+import { commitMessage, decisionReason, decisionValues, describeCheck } from "../analysis/explain.js";
+import { rolloutId } from "../analysis/identity.js";
+import { compileRollout, type IstioApiVersion, rolloutDir } from "../compile/compile.js";
+import { type Diagnostic, formatDiagnostic } from "../errors.js";
+import { GitError, type GitOpsRepo } from "../gitops/repo.js";
+import { applyOutput, planOutput } from "../output/write-output.js";
+import type { MetricsSource } from "../prometheus/metrics-source.js";
+import { applyDecisionEdit, SpecEditError } from "../spec/edit.js";
+import { loadRollouts } from "../spec/load.js";
+import { parseRollouts } from "../spec/parse-rollouts.js";
+import type { Rollout, RolloutStatus } from "../spec/types.js";
+import type { ArgoCdSync } from "./argocd.js";
+import type { Logger } from "./log.js";
+import { evaluateRollouts, type RolloutOutcome } from "./evaluate.js";
+import type { Telemetry } from "./telemetry.js";
+
+export interface WatchSettings {
+  /** Spec paths, relative to the repository root. */
+  readonly specs: readonly string[];
+  /** Output directory, relative to the repository root. */
+  readonly out: string;
+  readonly apiVersion: IstioApiVersion;
+}
+
+export interface CycleDeps {
+  readonly repo: GitOpsRepo;
+  readonly metrics: MetricsSource;
+  /** Read after each sync, so a change to meshcanary.yaml takes effect at once. */
+  readonly settings: (repoDir: string) => WatchSettings;
+  readonly now: () => number;
+  readonly log: Logger;
+  readonly telemetry?: Telemetry;
+  readonly argocd?: ArgoCdSync;
+  readonly dryRun?: boolean;
+  /** Attempts when pushes are rejected; default 5. */
+  readonly maxAttempts?: number;
+  /**
+   * The newest check time evaluated per rollout. A loop keeps it between
+   * cycles so each check time is judged once; decisions never depend on it.
+   */
+  readonly evaluated?: Map<string, number>;
+}
+
+export interface CycleReport {
+  readonly outcomes: readonly RolloutOutcome[];
+  readonly invalid: readonly Diagnostic[];
+  /** Prometheus failures met while checking (the affected rollouts held). */
+  readonly metricsErrors: readonly string[];
+  readonly commits: readonly string[];
+  readonly pushed: boolean;
+  /** When the next check of any active rollout falls due (epoch ms), for the loop's sleep. */
+  readonly nextCheckMs?: number;
+}
+
+type Actionable = Exclude<Decision, { action: "hold" }>;
+
+export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
+  const nowMs = deps.now();
+  const attempts = deps.maxAttempts ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    const report = await attemptCycle(deps, nowMs);
+    if (report !== "rejected") return report;
+    if (attempt >= attempts) throw new GitError(`push rejected ${attempts} times in a row; will retry next cycle`);
+    deps.log.log("info", "push rejected: someone else pushed; deciding again on their state", { attempt });
+  }
+}
+
+async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport | "rejected"> {
+  const { repo, log, telemetry } = deps;
+  await repo.sync();
+  const settings = deps.settings(repo.dir);
+  const loaded = loadRollouts(
+    settings.specs.map((p) => join(repo.dir, p)),
+    { cwd: repo.dir },
+  );
+  const invalidFiles = new Set(loaded.diagnostics.map((d) => d.file));
+  for (const d of loaded.diagnostics) log.log("warn", "invalid spec skipped", { problem: formatDiagnostic(d) });
+  telemetry?.invalidSpecs.set(invalidFiles.size);
+  const rollouts = loaded.rollouts.filter((r) => !invalidFiles.has(r.source.file)).map((r) => r.rollout);
+
+  telemetry?.canaryWeight.reset();
+  for (const rollout of rollouts.filter(isActive)) telemetry?.canaryWeight.set({ rollout: rolloutId(rollout) }, rollout.traffic.canaryWeight);
+  const evaluation = await evaluateRollouts(rollouts, {
+    metrics: deps.metrics,
+    nowMs,
+    stepStartedAt: (rollout) => stepStartedAt(repo, rollout),
+    ...(deps.evaluated === undefined ? {} : { evaluated: deps.evaluated }),
+  });
+  const actionable: { rollout: Rollout; decision: Actionable }[] = [];
+  for (const { rollout, outcome } of evaluation.evaluated) {
+    const newest = outcome.checks[0];
+    if (newest !== undefined) telemetry?.checks.inc({ rollout: outcome.rollout, result: newest.kind });
+    if (outcome.decision.action !== "hold") actionable.push({ rollout, decision: outcome.decision });
+  }
+  for (const error of evaluation.metricsErrors) log.log("error", "Prometheus query failed; holding", { error });
+
+  const commits: string[] = [];
+  if (deps.dryRun !== true) {
+    for (const { rollout, decision } of actionable) {
+      try {
+        const sha = await commitDecision(repo, settings, rollout, decision, nowMs);
+        if (sha !== undefined) commits.push(sha);
+      } catch (error) {
+        if (!(error instanceof SpecEditError)) throw error;
+        // This rollout's file is laid out in a way the editor cannot change safely; the others go on.
+        log.log("error", "cannot write decision into spec; holding", { rollout: rolloutId(rollout), error: error.message });
+      }
+    }
+  }
+  let pushed = false;
+  if (commits.length > 0) {
+    if ((await repo.push()) === "rejected") return "rejected";
+    pushed = true;
+  }
+  for (const { rollout, decision } of actionable) {
+    const id = rolloutId(rollout);
+    log.log("info", deps.dryRun === true ? "decision (dry run, not written)" : "decision", {
+      rollout: id,
+      action: decision.action,
+      from: decision.from,
+      ...(decision.action === "advance" ? { to: decision.to } : decision.action === "rollback" ? { to: 0 } : {}),
+      reason: decisionReason(rollout, decision),
+      checks: decision.basis.map(describeCheck),
+    });
+    if (pushed) telemetry?.decisions.inc({ rollout: id, action: decision.action });
+  }
+  if (pushed && deps.argocd !== undefined) {
+    try {
+      await deps.argocd();
+    } catch (error) {
+      log.log("warn", "Argo CD sync request failed; Argo CD will pick the commit up at its next poll", { error: (error as Error).message });
+    }
+  }
+  for (const { outcome } of evaluation.evaluated) {
+    const newest = outcome.checks[0];
+    if (newest !== undefined) deps.evaluated?.set(outcome.rollout, newest.at);
+  }
+  return {
+    outcomes: evaluation.evaluated.map((e) => e.outcome),
+    invalid: loaded.diagnostics,
+    metricsErrors: evaluation.metricsErrors,
+    commits,
+    pushed,
+    ...(evaluation.nextCheckMs === undefined ? {} : { nextCheckMs: evaluation.nextCheckMs }),
+  };
+}
+
+/** From `status.stepStartedAt`, else when a person last committed the spec (they set the weight). */
+async function stepStartedAt(repo: GitOpsRepo, rollout: Rollout): Promise<number> {
+  const recorded = rollout.status?.stepStartedAt;
+  if (recorded !== undefined) return Date.parse(recorded);
+  return (await repo.lastChangeTime(rollout.source.file)) ?? 0;
+}
+
+function newStatus(rollout: Rollout, decision: Actionable, atMs: number): RolloutStatus {
+  const at = new Date(atMs).toISOString();
+  const phase = decision.action === "rollback" ? "RolledBack" : decision.action === "promote" ? "Promoted" : "Progressing";
+  return {
+    phase,
+    stepStartedAt: at,
+    reason: `${decision.action}: ${decisionReason(rollout, decision)}`,
+    lastDecision: { action: decision.action, at, values: decisionValues(decision) },
+  };
+}
+
+/** Edits the spec, recompiles its manifests exactly as `meshcanary compile` would, and commits both. */
+async function commitDecision(
+  repo: GitOpsRepo,
+  settings: WatchSettings,
+  rollout: Rollout,
+  decision: Actionable,
+  nowMs: number,
+): Promise<string | undefined> {
+  // The decision's time is its newest check time, not the wall clock: replicas write the same status.
+  const at = decision.basis[0]?.at ?? nowMs;
+  const file = join(repo.dir, rollout.source.file);
+  const before = readFileSync(file, "utf8");
+  const after = applyDecisionEdit(before, rollout.source.documentIndex, {
+    canaryWeight: decision.action === "advance" ? decision.to : 0,
+    status: newStatus(rollout, decision, at),
+    ...(decision.action === "promote" && rollout.canary !== undefined ? { promote: rollout.canary } : {}),
+  });
+  // Re-read the edited document through the full validation before anything is written.
+  const reparsed = parseRollouts(rollout.source.file, rollout.source.relativePath, after);
+  const edited = reparsed.rollouts.find((r) => r.rollout.name === rollout.name && r.rollout.namespace === rollout.namespace);
+  if (reparsed.diagnostics.length > 0 || edited === undefined) {
+    throw new SpecEditError(`editing ${rollout.source.file} produced an invalid spec: ${reparsed.diagnostics.map(formatDiagnostic).join("; ")}`);
+  }
+  writeFileSync(file, after);
+  const outDir = join(repo.dir, settings.out);
+  applyOutput(outDir, planOutput(outDir, compileRollout(edited.rollout, { apiVersion: settings.apiVersion })));
+  const dir = rolloutDir(rollout);
+  return repo.commit(
+    [rollout.source.file, join(settings.out, dir), join(settings.out, "kustomization.yaml")],
+    commitMessage(rollout, decision),
+  );
+}

@@ -1,0 +1,85 @@
+/**
+ * Checks and decisions for a set of rollouts at one instant: which are due,
+ * their check times, one batched evidence gathering, judge, decide. Shared by
+ * the watchdog's cycle and `meshcanary status`, so both decide alike.
+ */
+import { checkTimes, latestCheckTime } from "../analysis/check-times.js";
+import { type Decision, decide, isActive } from "../analysis/decide.js";
+import { type DueRollout, gatherEvidence } from "../analysis/evidence.js";
+import { decisionReason } from "../analysis/explain.js";
+import { rolloutId } from "../analysis/identity.js";
+import { type CheckResult, judge } from "../analysis/judge.js";
+import type { MetricsSource } from "../prometheus/metrics-source.js";
+import type { Rollout } from "../spec/types.js";
+
+export interface RolloutOutcome {
+  readonly rollout: string;
+  readonly weight: number;
+  readonly decision: Decision;
+  /** Why, in one line: the hold reason or what the decision rests on. */
+  readonly reason: string;
+  /** Newest first. */
+  readonly checks: readonly CheckResult[];
+}
+
+export interface Evaluated {
+  readonly rollout: Rollout;
+  readonly outcome: RolloutOutcome;
+}
+
+export interface Evaluation {
+  readonly evaluated: readonly Evaluated[];
+  /** Prometheus failures met (the affected rollouts hold). */
+  readonly metricsErrors: readonly string[];
+  /** When the next check of any active rollout falls due (epoch ms). */
+  readonly nextCheckMs?: number;
+}
+
+export interface EvaluateOptions {
+  readonly metrics: MetricsSource;
+  readonly nowMs: number;
+  /** When the rollout's current weight was set (epoch ms); checks before it do not count. */
+  readonly stepStartedAt: (rollout: Rollout) => Promise<number>;
+  /** Newest check time already evaluated per rollout; rollouts with nothing newer are skipped. */
+  readonly evaluated?: ReadonlyMap<string, number>;
+}
+
+export async function evaluateRollouts(rollouts: readonly Rollout[], options: EvaluateOptions): Promise<Evaluation> {
+  const { nowMs } = options;
+  const due: DueRollout[] = [];
+  const evaluated: Evaluated[] = [];
+  let nextCheckMs: number | undefined;
+  for (const rollout of rollouts.filter(isActive)) {
+    const newest = latestCheckTime(rollout.analysis, nowMs);
+    nextCheckMs = Math.min(nextCheckMs ?? Number.POSITIVE_INFINITY, newest + rollout.analysis.intervalMs);
+    if ((options.evaluated?.get(rolloutId(rollout)) ?? Number.NEGATIVE_INFINITY) >= newest) continue;
+    const started = await options.stepStartedAt(rollout);
+    // Strictly after: a check at the very instant of a decision belongs to the step before.
+    const times = checkTimes(rollout.analysis, nowMs, started).filter((t) => t > started);
+    if (times.length === 0) {
+      const reason = "no check since the step started";
+      evaluated.push({ rollout, outcome: outcome(rollout, { action: "hold", reason }, []) });
+    } else {
+      due.push({ rollout, times });
+    }
+  }
+  const evidence = await gatherEvidence(options.metrics, due);
+  const metricsErrors = new Set<string>();
+  for (const d of due) {
+    const checks = (evidence.get(d) ?? []).map((e) => judge(d.rollout.analysis, e));
+    const newest = checks[0];
+    if (newest?.kind === "error" && newest.reason !== undefined) metricsErrors.add(newest.reason);
+    evaluated.push({ rollout: d.rollout, outcome: outcome(d.rollout, decide(d.rollout, checks), checks) });
+  }
+  return { evaluated, metricsErrors: [...metricsErrors], ...(nextCheckMs === undefined ? {} : { nextCheckMs }) };
+}
+
+function outcome(rollout: Rollout, decision: Decision, checks: readonly CheckResult[]): RolloutOutcome {
+  return {
+    rollout: rolloutId(rollout),
+    weight: rollout.traffic.canaryWeight,
+    decision,
+    reason: decision.action === "hold" ? decision.reason : decisionReason(rollout, decision),
+    checks,
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * The watchdog's endpoints: `/metrics` (Prometheus text format) and
+ * `/healthz` (200 while cycles succeed, 503 once the last success is too old).
+ * Both serve only counts, weights and timestamps: nothing secret.
+ */
+import { createServer, type Server } from "node:http";
+import type { Telemetry } from "./telemetry.js";
+
+export interface Health {
+  /** Epoch ms of the last successful cycle, if any. */
+  readonly lastSuccessMs?: number;
+  readonly lastError?: string;
+}
+
+export interface HealthServerOptions {
+  readonly telemetry: Telemetry;
+  readonly health: () => Health;
+  /** A success older than this is unhealthy. */
+  readonly staleAfterMs: number;
+  readonly now?: () => number;
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
+  if (match === null) throw new Error(`--listen ${listen}: expected HOST:PORT, e.g. 127.0.0.1:9464`);
+  return { host: match[1] ?? (match[2] === "" ? "127.0.0.1" : (match[2] as string)), port: Number(match[3]) };
+}
+
+export async function startHealthServer(listen: string, options: HealthServerOptions): Promise<Server> {
+  const { host, port } = parseListen(listen);
+  const now = options.now ?? Date.now;
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" }).end();
+      return;
+    }
+    if (path === "/metrics") {
+      options.telemetry.registry.metrics().then(
+        (text) => res.writeHead(200, { "content-type": options.telemetry.registry.contentType }).end(text),
+        (error: Error) => res.writeHead(500).end(error.message),
+      );
+      return;
+    }
+    if (path === "/healthz") {
+      const h = options.health();
+      const fresh = h.lastSuccessMs !== undefined && now() - h.lastSuccessMs <= options.staleAfterMs;
+      const body = {
+        status: fresh ? "ok" : "failing",
+        lastSuccess: h.lastSuccessMs === undefined ? null : new Date(h.lastSuccessMs).toISOString(),
+        ...(h.lastError === undefined ? {} : { lastError: h.lastError }),
+      };
+      res.writeHead(fresh ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify(body)}\n`);
+      return;
+    }
+    res.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics or /healthz\n");
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}

@@ -1,0 +1,95 @@
+/** decide() as DESIGN.md's table: one row per case. */
+import { expect } from "chai";
+import { type Decision, decide, isActive, nextStep } from "../../src/analysis/decide.js";
+import type { CheckKind, CheckResult } from "../../src/analysis/judge.js";
+import { makeRollout, makeSpec } from "../support/make-spec.js";
+
+/** Results newest first, from a compact string: h healthy, b breach, n nodata, e error. */
+function checks(pattern: string): CheckResult[] {
+  const kinds: Record<string, CheckKind> = { h: "healthy", b: "breach", n: "nodata", e: "error" };
+  return [...pattern].map((c, i) => ({ kind: kinds[c] as CheckKind, at: 1_000_000 - i * 10_000, requests: 500, measurements: [] }));
+}
+
+interface Row {
+  readonly name: string;
+  readonly weight: number;
+  readonly steps?: number[];
+  readonly promoteAfter?: number;
+  readonly rollbackAfter?: number;
+  readonly noData?: "hold" | "rollback";
+  readonly checks: string;
+  readonly expect: Pick<Decision, "action"> & { from?: number; to?: number };
+}
+
+const ROWS: Row[] = [
+  { name: "rollbackAfter breaches roll back", weight: 25, checks: "bb", expect: { action: "rollback", from: 25, to: 0 } },
+  { name: "one breach short of rollbackAfter holds", weight: 25, checks: "bh", expect: { action: "hold" } },
+  { name: "breaches must be the newest in a row", weight: 25, checks: "hbb", expect: { action: "hold" } },
+  { name: "rollback wins over a healthy history", weight: 25, rollbackAfter: 1, checks: "bhh", expect: { action: "rollback", from: 25, to: 0 } },
+  { name: "promoteAfter healthy checks advance to the next step", weight: 5, checks: "hhh", expect: { action: "advance", from: 5, to: 10 } },
+  { name: "a weight between steps advances to the next higher step", weight: 7, checks: "hhh", expect: { action: "advance", from: 7, to: 10 } },
+  { name: "fewer healthy checks than promoteAfter hold", weight: 5, checks: "hh", expect: { action: "hold" } },
+  { name: "healthy at the last step promotes", weight: 100, checks: "hhh", expect: { action: "promote", from: 100 } },
+  { name: "the last step need not be 100", weight: 50, steps: [10, 50], checks: "hhh", expect: { action: "promote", from: 50 } },
+  { name: "nodata never advances", weight: 5, checks: "nhh", expect: { action: "hold" } },
+  { name: "an error never advances", weight: 5, checks: "ehh", expect: { action: "hold" } },
+  { name: "an error does not count as a breach", weight: 5, checks: "be", expect: { action: "hold" } },
+  { name: "nodata holds by default", weight: 5, checks: "nn", expect: { action: "hold" } },
+  { name: "nodata counts as a breach with noData: rollback", weight: 5, noData: "rollback", checks: "nb", expect: { action: "rollback", from: 5, to: 0 } },
+  { name: "no checks since the step started hold", weight: 5, checks: "", expect: { action: "hold" } },
+  { name: "promoteAfter 1 advances on one healthy check", weight: 10, promoteAfter: 1, checks: "h", expect: { action: "advance", from: 10, to: 25 } },
+];
+
+describe("decide()", () => {
+  for (const row of ROWS) {
+    it(row.name, () => {
+      const rollout = makeRollout(
+        makeSpec({
+          spec: {
+            traffic: { canaryWeight: row.weight, ...(row.steps === undefined ? {} : { steps: row.steps }) },
+            analysis: {
+              promoteAfter: row.promoteAfter ?? 3,
+              rollbackAfter: row.rollbackAfter ?? 2,
+              noData: row.noData ?? "hold",
+            },
+          },
+        }),
+      );
+      const decision = decide(rollout, checks(row.checks));
+      expect(decision).to.include(row.expect);
+      if (decision.action !== "hold") {
+        const basis = row.expect.action === "rollback" ? (row.rollbackAfter ?? 2) : (row.promoteAfter ?? 3);
+        expect(decision.basis.length).to.be.at.least(basis);
+      }
+    });
+  }
+
+  const inactive: [string, Record<string, unknown>][] = [
+    ["without a canary", { spec: { canary: undefined, traffic: { canaryWeight: 0 } } }],
+    ["at weight 0 (pending)", { spec: { traffic: { canaryWeight: 0 } } }],
+    ["after a rollback", { status: { phase: "RolledBack" } }],
+    ["after a promotion", { status: { phase: "Promoted" } }],
+  ];
+  for (const [what, overrides] of inactive) {
+    it(`does nothing ${what}`, () => {
+      const rollout = makeRollout(makeSpec(overrides as never));
+      expect(isActive(rollout)).to.equal(false);
+      expect(decide(rollout, checks("bbb")).action).to.equal("hold");
+    });
+  }
+
+  it("is active while Progressing", () => {
+    expect(isActive(makeRollout(makeSpec({ status: { phase: "Progressing" } })))).to.equal(true);
+  });
+
+  const steps: [number, number | undefined][] = [
+    [0, 5],
+    [5, 10],
+    [11, 25],
+    [50, 100],
+    [100, undefined],
+  ];
+  for (const [weight, next] of steps) {
+    it(`next step after ${weight}% is ${next}`, () => expect(nextStep([5, 10, 25, 50, 100], weight)).to.equal(next));
+  }
+});
