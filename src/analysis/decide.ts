@@ -18,14 +18,28 @@ import type { CheckResult } from "./judge.js";
 
 export type Decision =
   | { readonly action: "hold"; readonly reason: string }
-  | { readonly action: "rollback"; readonly from: number; readonly to: 0; readonly basis: readonly CheckResult[] }
-  | { readonly action: "advance"; readonly from: number; readonly to: number; readonly basis: readonly CheckResult[] }
+  | {
+      readonly action: "rollback";
+      readonly from: number;
+      readonly to: 0;
+      readonly basis: readonly CheckResult[];
+    }
+  | {
+      readonly action: "advance";
+      readonly from: number;
+      readonly to: number;
+      readonly basis: readonly CheckResult[];
+    }
   | { readonly action: "promote"; readonly from: number; readonly basis: readonly CheckResult[] };
 
 /** A rollout the watchdog acts on: a canary, a weight above 0, and no final phase. */
 export function isActive(rollout: Rollout): boolean {
   const phase = rollout.status?.phase;
-  return rollout.canary !== undefined && rollout.traffic.canaryWeight > 0 && (phase === undefined || phase === "Progressing");
+  return (
+    rollout.canary !== undefined &&
+    rollout.traffic.canaryWeight > 0 &&
+    (phase === undefined || phase === "Progressing")
+  );
 }
 
 /** The step after `weight`: a weight between steps advances to the next higher one; none past the last. */
@@ -34,7 +48,9 @@ export function nextStep(steps: readonly number[], weight: number): number | und
 }
 
 function countsAsBreach(rollout: Rollout, check: CheckResult): boolean {
-  return check.kind === "breach" || (check.kind === "nodata" && rollout.analysis.noData === "rollback");
+  return (
+    check.kind === "breach" || (check.kind === "nodata" && rollout.analysis.noData === "rollback")
+  );
 }
 
 /** How many of the newest checks in a row satisfy `predicate`. */
@@ -53,18 +69,26 @@ export function decide(rollout: Rollout, checks: readonly CheckResult[]): Decisi
 
   const breaches = streak(checks, (c) => countsAsBreach(rollout, c));
   if (breaches >= rollbackAfter) {
-    return { action: "rollback", from: weight, to: 0, basis: checks.slice(0, breaches) };
+    // The decision rests on the newest rollbackAfter checks; older breaches add nothing to it.
+    return { action: "rollback", from: weight, to: 0, basis: checks.slice(0, rollbackAfter) };
   }
   const healthy = streak(checks, (c) => c.kind === "healthy");
   if (healthy >= promoteAfter) {
-    const basis = checks.slice(0, healthy);
+    const basis = checks.slice(0, promoteAfter);
     const next = nextStep(rollout.traffic.steps, weight);
-    return next === undefined ? { action: "promote", from: weight, basis } : { action: "advance", from: weight, to: next, basis };
+    return next === undefined
+      ? { action: "promote", from: weight, basis }
+      : { action: "advance", from: weight, to: next, basis };
   }
   return { action: "hold", reason: holdReason(rollout, checks, breaches, healthy) };
 }
 
-function holdReason(rollout: Rollout, checks: readonly CheckResult[], breaches: number, healthy: number): string {
+function holdReason(
+  rollout: Rollout,
+  checks: readonly CheckResult[],
+  breaches: number,
+  healthy: number,
+): string {
   const newest = checks[0];
   if (newest === undefined) return "no check since the step started";
   const { promoteAfter, rollbackAfter } = rollout.analysis;

@@ -9,7 +9,12 @@ import type { Rollout } from "../spec/types.js";
 import type { Bucket } from "./histogram.js";
 import { serviceOf, versionOf } from "./identity.js";
 import type { Evidence, RequestCounts } from "./judge.js";
-import { type BatchScope, latencyBucketsQuery, renderCustomQuery, requestsQuery } from "./promql.js";
+import {
+  type BatchScope,
+  latencyBucketsQuery,
+  renderCustomQuery,
+  requestsQuery,
+} from "./promql.js";
 
 export interface DueRollout {
   readonly rollout: Rollout;
@@ -25,12 +30,19 @@ interface Group {
 
 function groupKey(r: Rollout): string {
   const { selectors, window, intervalMs } = r.analysis;
-  return JSON.stringify([selectors.service, selectors.namespace, selectors.version, window, intervalMs]);
+  return JSON.stringify([
+    selectors.service,
+    selectors.namespace,
+    selectors.version,
+    window,
+    intervalMs,
+  ]);
 }
 
 export function planGroups(due: readonly DueRollout[]): Group[] {
   const byKey = new Map<string, DueRollout[]>();
-  for (const d of due) byKey.set(groupKey(d.rollout), [...(byKey.get(groupKey(d.rollout)) ?? []), d]);
+  for (const d of due)
+    byKey.set(groupKey(d.rollout), [...(byKey.get(groupKey(d.rollout)) ?? []), d]);
   return [...byKey.values()].map((members) => {
     const first = (members[0] as DueRollout).rollout.analysis;
     const all = members.flatMap((m) => m.times);
@@ -56,13 +68,20 @@ function at<T>(map: Map<string, Map<number, T>>, key: string, time: number): T |
   return map.get(key)?.get(time);
 }
 
-function indexBuckets(series: readonly Series[], scope: BatchScope): Map<string, Map<number, Bucket[]>> {
+function indexBuckets(
+  series: readonly Series[],
+  scope: BatchScope,
+): Map<string, Map<number, Bucket[]>> {
   const { service, namespace, version } = scope.selectors;
   const index = new Map<string, Map<number, Bucket[]>>();
   for (const s of series) {
     const le = s.labels.le === "+Inf" ? Number.POSITIVE_INFINITY : Number(s.labels.le);
     if (Number.isNaN(le)) continue;
-    const key = seriesKey(s.labels[service] ?? "", s.labels[namespace] ?? "", s.labels[version] ?? "");
+    const key = seriesKey(
+      s.labels[service] ?? "",
+      s.labels[namespace] ?? "",
+      s.labels[version] ?? "",
+    );
     const byTime = index.get(key) ?? new Map<number, Bucket[]>();
     index.set(key, byTime);
     for (const [t, count] of s.points) byTime.set(t, [...(byTime.get(t) ?? []), { le, count }]);
@@ -72,21 +91,34 @@ function indexBuckets(series: readonly Series[], scope: BatchScope): Map<string,
 
 type ReporterCounts = { source?: RequestCounts; destination?: RequestCounts };
 
-function indexRequests(series: readonly Series[], scope: BatchScope): Map<string, Map<number, ReporterCounts>> {
+function indexRequests(
+  series: readonly Series[],
+  scope: BatchScope,
+): Map<string, Map<number, ReporterCounts>> {
   const { service, namespace, version } = scope.selectors;
   const index = new Map<string, Map<number, ReporterCounts>>();
   for (const s of series) {
     const reporter = s.labels.reporter;
     if (reporter !== "source" && reporter !== "destination") continue;
     const isError = /^5\d\d$/.test(s.labels.response_code ?? "");
-    const key = seriesKey(s.labels[service] ?? "", s.labels[namespace] ?? "", s.labels[version] ?? "");
+    const key = seriesKey(
+      s.labels[service] ?? "",
+      s.labels[namespace] ?? "",
+      s.labels[version] ?? "",
+    );
     const byTime = index.get(key) ?? new Map<number, ReporterCounts>();
     index.set(key, byTime);
     for (const [t, value] of s.points) {
       if (!Number.isFinite(value)) continue;
       const counts = byTime.get(t) ?? {};
       const previous = counts[reporter] ?? { total: 0, errors: 0 };
-      byTime.set(t, { ...counts, [reporter]: { total: previous.total + value, errors: previous.errors + (isError ? value : 0) } });
+      byTime.set(t, {
+        ...counts,
+        [reporter]: {
+          total: previous.total + value,
+          errors: previous.errors + (isError ? value : 0),
+        },
+      });
     }
   }
   return index;
@@ -105,7 +137,10 @@ async function settle<T>(promise: Promise<T>): Promise<{ value: T } | { error: s
 }
 
 /** Evidence per due rollout, in the order of `due`, one entry per check time (newest first). */
-export async function gatherEvidence(source: MetricsSource, due: readonly DueRollout[]): Promise<Map<DueRollout, Evidence[]>> {
+export async function gatherEvidence(
+  source: MetricsSource,
+  due: readonly DueRollout[],
+): Promise<Map<DueRollout, Evidence[]>> {
   const result = new Map<DueRollout, Evidence[]>();
   await Promise.all(
     planGroups(due).map(async (group) => {
@@ -114,12 +149,18 @@ export async function gatherEvidence(source: MetricsSource, due: readonly DueRol
         settle(source.queryRange(requestsQuery(group.scope), group.range)),
         Promise.all(group.members.map((m) => customValues(source, m))),
       ]);
-      const failed = "error" in buckets ? buckets.error : "error" in requests ? requests.error : undefined;
+      const failed =
+        "error" in buckets ? buckets.error : "error" in requests ? requests.error : undefined;
       const bucketIndex = "value" in buckets ? indexBuckets(buckets.value, group.scope) : new Map();
-      const requestIndex = "value" in requests ? indexRequests(requests.value, group.scope) : new Map();
+      const requestIndex =
+        "value" in requests ? indexRequests(requests.value, group.scope) : new Map();
       group.members.forEach((member, i) => {
         const { service, namespace } = serviceOf(member.rollout);
-        const key = seriesKey(service, namespace, versionOf(member.rollout.canary ?? member.rollout.stable));
+        const key = seriesKey(
+          service,
+          namespace,
+          versionOf(member.rollout.canary ?? member.rollout.stable),
+        );
         const customResult = custom[i] as CustomValues;
         result.set(
           member,
@@ -133,7 +174,12 @@ export async function gatherEvidence(source: MetricsSource, due: readonly DueRol
                 ...(counts?.destination === undefined ? {} : { destination: counts.destination }),
                 latencyBuckets: (at(bucketIndex, key, t) as Bucket[] | undefined) ?? [],
               },
-              custom: Object.fromEntries(Object.entries(customResult.values).map(([name, byTime]) => [name, byTime.get(t) ?? Number.NaN])),
+              custom: Object.fromEntries(
+                Object.entries(customResult.values).map(([name, byTime]) => [
+                  name,
+                  byTime.get(t) ?? Number.NaN,
+                ]),
+              ),
               ...(error === undefined ? {} : { error }),
             };
           }),
@@ -160,13 +206,19 @@ async function customValues(source: MetricsSource, member: DueRollout): Promise<
     canaryVersion: versionOf(rollout.canary ?? rollout.stable),
     window: rollout.analysis.window,
   };
-  const range = { startMs: Math.min(...times), endMs: Math.max(...times), stepMs: rollout.analysis.intervalMs };
+  const range = {
+    startMs: Math.min(...times),
+    endMs: Math.max(...times),
+    stepMs: rollout.analysis.intervalMs,
+  };
   const values: Record<string, Map<number, number>> = {};
   for (const metric of rollout.analysis.metrics) {
     const answer = await settle(source.queryRange(renderCustomQuery(metric.query, vars), range));
     if ("error" in answer) return { values, error: `metric ${metric.name}: ${answer.error}` };
     // A custom query must yield one series; several cannot be judged against one threshold.
-    values[metric.name] = new Map(answer.value.length === 1 ? (answer.value[0] as Series).points : []);
+    values[metric.name] = new Map(
+      answer.value.length === 1 ? (answer.value[0] as Series).points : [],
+    );
   }
   return { values };
 }

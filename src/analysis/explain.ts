@@ -27,7 +27,10 @@ export function describeCheck(check: CheckResult): string {
   return `${time} ${check.kind}: ${parts.join("; ")}`;
 }
 
-export function commitSubject(rollout: Rollout, decision: Exclude<Decision, { action: "hold" }>): string {
+export function commitSubject(
+  rollout: Rollout,
+  decision: Exclude<Decision, { action: "hold" }>,
+): string {
   const id = rolloutId(rollout);
   switch (decision.action) {
     case "rollback":
@@ -40,15 +43,21 @@ export function commitSubject(rollout: Rollout, decision: Exclude<Decision, { ac
 }
 
 /** One line: what the decision rests on, e.g. `p99 latency 412 ms > 150 ms in 2 of 2 checks`. */
-export function decisionReason(rollout: Rollout, decision: Exclude<Decision, { action: "hold" }>): string {
+export function decisionReason(
+  rollout: Rollout,
+  decision: Exclude<Decision, { action: "hold" }>,
+): string {
   const checks = decision.basis;
   const n = checks.length;
   if (decision.action === "rollback") {
     const byMetric = new Map<string, Measurement[]>();
     for (const check of checks) {
-      for (const m of check.measurements.filter((x) => x.breached)) byMetric.set(m.metric, [...(byMetric.get(m.metric) ?? []), m]);
+      for (const m of check.measurements.filter((x) => x.breached))
+        byMetric.set(m.metric, [...(byMetric.get(m.metric) ?? []), m]);
     }
-    const parts = [...byMetric.values()].map((ms) => `${describeMeasurement(ms[0] as Measurement)} in ${ms.length} of ${n} checks`);
+    const parts = [...byMetric.values()].map(
+      (ms) => `${describeMeasurement(ms[0] as Measurement)} in ${ms.length} of ${n} checks`,
+    );
     const nodata = checks.filter((c) => c.kind === "nodata").length;
     if (nodata > 0) parts.push(`no data in ${nodata} of ${n} checks (noData: rollback)`);
     return parts.join(", ");
@@ -58,7 +67,10 @@ export function decisionReason(rollout: Rollout, decision: Exclude<Decision, { a
   return `healthy in ${n} of ${n} checks${values === "" ? "" : ` (${values})`} at ${rollout.traffic.canaryWeight}%`;
 }
 
-export function commitMessage(rollout: Rollout, decision: Exclude<Decision, { action: "hold" }>): string {
+export function commitMessage(
+  rollout: Rollout,
+  decision: Exclude<Decision, { action: "hold" }>,
+): string {
   const a = rollout.analysis;
   const rule =
     decision.action === "rollback"
@@ -78,7 +90,9 @@ export function commitMessage(rollout: Rollout, decision: Exclude<Decision, { ac
 }
 
 /** The newest check's values, recorded as `status.lastDecision.values`. */
-export function decisionValues(decision: Exclude<Decision, { action: "hold" }>): Record<string, number> {
+export function decisionValues(
+  decision: Exclude<Decision, { action: "hold" }>,
+): Record<string, number> {
   const newest = decision.basis[0];
   const values: Record<string, number> = {};
   if (newest === undefined) return values;

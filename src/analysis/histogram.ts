@@ -15,7 +15,8 @@ export interface Bucket {
 export function bucketQuantile(q: number, buckets: readonly Bucket[]): number {
   const sorted = [...buckets].filter((b) => !Number.isNaN(b.count)).sort((a, b) => a.le - b.le);
   const last = sorted.at(-1);
-  if (last === undefined || last.le !== Number.POSITIVE_INFINITY || sorted.length < 2) return Number.NaN;
+  if (last === undefined || last.le !== Number.POSITIVE_INFINITY || sorted.length < 2)
+    return Number.NaN;
   // Counts come from separately extrapolated rates: make them monotonic as Prometheus does.
   let running = 0;
   const counts = sorted.map((b) => (running = Math.max(running, b.count)));

@@ -52,7 +52,9 @@ export interface CheckResult {
 
 /** The canary's requests and 5xx share: the reporter that saw more requests, since only the caller sees a dead pod's 503s. */
 function traffic(evidence: Evidence): { requests: number; errorRate: number } {
-  const reports = [evidence.canary.source, evidence.canary.destination].filter((r) => r !== undefined);
+  const reports = [evidence.canary.source, evidence.canary.destination].filter(
+    (r) => r !== undefined,
+  );
   const requests = Math.max(0, ...reports.map((r) => r.total));
   const errorRate = Math.max(0, ...reports.map((r) => (r.total > 0 ? r.errors / r.total : 0)));
   return { requests, errorRate };
@@ -64,7 +66,8 @@ export function quantileLabel(q: number): string {
 
 export function judge(analysis: Analysis, evidence: Evidence): CheckResult {
   const { at } = evidence;
-  if (evidence.error !== undefined) return { kind: "error", at, requests: 0, measurements: [], reason: evidence.error };
+  if (evidence.error !== undefined)
+    return { kind: "error", at, requests: 0, measurements: [], reason: evidence.error };
   const { requests, errorRate } = traffic(evidence);
   if (requests < analysis.minRequests || requests === 0) {
     return {
@@ -77,7 +80,13 @@ export function judge(analysis: Analysis, evidence: Evidence): CheckResult {
   }
   const measurements: Measurement[] = [];
   const missing: string[] = [];
-  const measure = (metric: string, value: number, unit: Measurement["unit"], bound: "max" | "min", threshold: number) => {
+  const measure = (
+    metric: string,
+    value: number,
+    unit: Measurement["unit"],
+    bound: "max" | "min",
+    threshold: number,
+  ) => {
     if (!Number.isFinite(value)) {
       missing.push(metric);
       return;
@@ -98,7 +107,13 @@ export function judge(analysis: Analysis, evidence: Evidence): CheckResult {
   }
   if (measurements.some((m) => m.breached)) return { kind: "breach", at, requests, measurements };
   if (missing.length > 0) {
-    return { kind: "nodata", at, requests, measurements, reason: `no value for ${[...new Set(missing)].join(", ")}` };
+    return {
+      kind: "nodata",
+      at,
+      requests,
+      measurements,
+      reason: `no value for ${[...new Set(missing)].join(", ")}`,
+    };
   }
   return { kind: "healthy", at, requests, measurements };
 }

@@ -8,7 +8,11 @@ import type { Selectors } from "../spec/types.js";
 
 /** Escapes a value for a double-quoted PromQL string. */
 export function escapeString(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+  return value
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, "\\n")
+    .replace(/\r/g, "\\r");
 }
 
 /** Escapes a literal for an RE2 regular expression (`=~`), then for the string around it. */
@@ -51,7 +55,9 @@ export function requestsQuery(s: BatchScope): string {
   return `sum by (reporter, ${service}, ${namespace}, ${version}, response_code) (increase(istio_requests_total{${scope(s)}}[${s.window}]))`;
 }
 
-export type CustomMetricVariables = Readonly<Record<"namespace" | "service" | "stableVersion" | "canaryVersion" | "window", string>>;
+export type CustomMetricVariables = Readonly<
+  Record<"namespace" | "service" | "stableVersion" | "canaryVersion" | "window", string>
+>;
 
 /**
  * Fills `{{ name }}` placeholders of a custom metric query. Values are

@@ -87,18 +87,40 @@ export function buildProgram(consoleFor: (quiet: boolean) => Console): Command {
     .description(
       "Run the watchdog: clone --repo, and for every active rollout query Prometheus, decide (rollback, advance, promote, hold), and commit and push each decision with its recompiled manifests.",
     )
-    .requiredOption("--repo <url>", "GitOps repository: a git URL or the path of a bare repository (cloned; your working copy is never touched)")
+    .requiredOption(
+      "--repo <url>",
+      "GitOps repository: a git URL or the path of a bare repository (cloned; your working copy is never touched)",
+    )
     .requiredOption("--prometheus <url>", "Prometheus base URL, e.g. http://prometheus:9090")
     .option("--branch <name>", "branch to watch and push to", "main")
-    .option("--specs <path>", "spec directory in the repo (default: the repo's meshcanary.yaml specs)")
-    .option("--out <path>", "manifest directory in the repo (default: the repo's meshcanary.yaml out)")
+    .option(
+      "--specs <path>",
+      "spec directory in the repo (default: the repo's meshcanary.yaml specs)",
+    )
+    .option(
+      "--out <path>",
+      "manifest directory in the repo (default: the repo's meshcanary.yaml out)",
+    )
     .addOption(apiVersionOption())
-    .option("--interval <duration>", "longest time between cycles; each rollout is checked on its analysis.interval", "10s")
-    .option("--workdir <dir>", "keep the clone here and reuse it across restarts (default: a new temporary directory)")
+    .option(
+      "--interval <duration>",
+      "longest time between cycles; each rollout is checked on its analysis.interval",
+      "10s",
+    )
+    .option(
+      "--workdir <dir>",
+      "keep the clone here and reuse it across restarts (default: a new temporary directory)",
+    )
     .option("--listen <host:port>", "serve /metrics and /healthz, e.g. 127.0.0.1:9464")
-    .option("--once", "run one cycle, print the decisions and exit (0 ok, 1 a spec invalid, 3 Prometheus or git failed)")
+    .option(
+      "--once",
+      "run one cycle, print the decisions and exit (0 ok, 1 a spec invalid, 3 Prometheus or git failed)",
+    )
     .option("--dry-run", "decide and print, but edit, commit and push nothing")
-    .option("--argocd-url <url>", "after a push, ask this Argo CD to sync --argocd-app (token from $ARGOCD_AUTH_TOKEN)")
+    .option(
+      "--argocd-url <url>",
+      "after a push, ask this Argo CD to sync --argocd-app (token from $ARGOCD_AUTH_TOKEN)",
+    )
     .option("--argocd-app <name>", "the Argo CD Application to sync")
     .option("--query-timeout <duration>", "timeout of each Prometheus request", "5s")
     .option("--author-name <name>", "commit author name", "meshcanary")
@@ -113,7 +135,9 @@ export function buildProgram(consoleFor: (quiet: boolean) => Console): Command {
 
   program
     .command("status")
-    .description("Show each rollout's phase, weight and step, and its last values against the SLA, as the watchdog sees them now.")
+    .description(
+      "Show each rollout's phase, weight and step, and its last values against the SLA, as the watchdog sees them now.",
+    )
     .argument("[paths...]", "local spec files or directories (or use --repo)")
     .requiredOption("--prometheus <url>", "Prometheus base URL")
     .option("--repo <url>", "read the specs from this GitOps repository instead of local paths")

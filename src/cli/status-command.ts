@@ -55,14 +55,23 @@ export function statusView(rollout: Rollout, outcome?: RolloutOutcome): RolloutS
   };
 }
 
-export async function statusCommand(paths: readonly string[], flags: StatusFlags, io: Console): Promise<number> {
+export async function statusCommand(
+  paths: readonly string[],
+  flags: StatusFlags,
+  io: Console,
+): Promise<number> {
   const timeoutMs = parseDuration(flags.queryTimeout);
-  if (timeoutMs === undefined) throw new UsageError(`--query-timeout ${flags.queryTimeout}: expected a duration`);
+  if (timeoutMs === undefined)
+    throw new UsageError(`--query-timeout ${flags.queryTimeout}: expected a duration`);
   let cwd = process.cwd();
   let specs = paths;
   let repo: GitWorkingCopy | undefined;
   if (flags.repo !== undefined) {
-    repo = await GitWorkingCopy.open({ remote: flags.repo, branch: flags.branch, author: { name: "meshcanary", email: "meshcanary@localhost" } });
+    repo = await GitWorkingCopy.open({
+      remote: flags.repo,
+      branch: flags.branch,
+      author: { name: "meshcanary", email: "meshcanary@localhost" },
+    });
     await repo.sync();
     cwd = repo.dir;
     specs = flags.specs !== undefined ? [flags.specs] : watchSettings(repo.dir, { out: "." }).specs;
@@ -76,7 +85,9 @@ export async function statusCommand(paths: readonly string[], flags: StatusFlags
     metrics: new PrometheusClient({ url: flags.prometheus, timeoutMs }),
     nowMs: Date.now(),
     stepStartedAt: async (r) =>
-      r.status?.stepStartedAt !== undefined ? Date.parse(r.status.stepStartedAt) : ((await repo?.lastChangeTime(r.source.file)) ?? 0),
+      r.status?.stepStartedAt !== undefined
+        ? Date.parse(r.status.stepStartedAt)
+        : ((await repo?.lastChangeTime(r.source.file)) ?? 0),
   });
   const byRollout = new Map(evaluation.evaluated.map((e) => [e.rollout, e.outcome]));
   const views = rollouts.map((r) => statusView(r, byRollout.get(r)));
@@ -87,7 +98,8 @@ export async function statusCommand(paths: readonly string[], flags: StatusFlags
       io.out(`${v.rollout}  ${v.phase}  ${v.weight}% (step ${v.step}/${v.steps.length})`);
       if (v.lastCheck !== undefined) io.out(`  last check: ${v.lastCheck}`);
       if (v.next !== undefined) io.out(`  now: ${v.next}`);
-      else if (!isActive(rollouts.find((r) => rolloutId(r) === v.rollout) as Rollout)) io.out("  not active: the watchdog does not check it");
+      else if (!isActive(rollouts.find((r) => rolloutId(r) === v.rollout) as Rollout))
+        io.out("  not active: the watchdog does not check it");
     }
   }
   if (evaluation.metricsErrors.length > 0) {

@@ -1,8 +1,9 @@
 /** `meshcanary watch`: the watchdog, as a loop or one cycle (`--once`). */
-import { parseDuration } from "../spec/duration.js";
+
 import { ExitCode, UsageError } from "../errors.js";
 import { GitWorkingCopy } from "../gitops/repo.js";
 import { PrometheusClient } from "../prometheus/client.js";
+import { parseDuration } from "../spec/duration.js";
 import { argoCdSync } from "../watchdog/argocd.js";
 import { type CycleReport, runCycle } from "../watchdog/cycle.js";
 import { startHealthServer } from "../watchdog/http-server.js";
@@ -34,7 +35,8 @@ export interface WatchFlags {
 
 function duration(flag: string, value: string): number {
   const ms = parseDuration(value);
-  if (ms === undefined || ms < 1) throw new UsageError(`${flag} ${value}: expected a duration such as 500ms, 10s or 1m`);
+  if (ms === undefined || ms < 1)
+    throw new UsageError(`${flag} ${value}: expected a duration such as 500ms, 10s or 1m`);
   return ms;
 }
 
@@ -50,7 +52,8 @@ export async function watchCommand(flags: WatchFlags, io: Console): Promise<numb
   const metrics = new PrometheusClient({
     url: flags.prometheus,
     timeoutMs,
-    onRequest: (seconds, ok) => telemetry.queryDuration.observe({ result: ok ? "ok" : "error" }, seconds),
+    onRequest: (seconds, ok) =>
+      telemetry.queryDuration.observe({ result: ok ? "ok" : "error" }, seconds),
   });
   const repo = await GitWorkingCopy.open({
     remote: flags.repo,
@@ -70,7 +73,13 @@ export async function watchCommand(flags: WatchFlags, io: Console): Promise<numb
     telemetry,
     dryRun: flags.dryRun === true,
     ...(flags.argocdUrl !== undefined && flags.argocdApp !== undefined
-      ? { argocd: argoCdSync({ url: flags.argocdUrl, app: flags.argocdApp, ...(token === undefined ? {} : { token }) }) }
+      ? {
+          argocd: argoCdSync({
+            url: flags.argocdUrl,
+            app: flags.argocdApp,
+            ...(token === undefined ? {} : { token }),
+          }),
+        }
       : {}),
   };
 
@@ -88,12 +97,23 @@ export async function watchCommand(flags: WatchFlags, io: Console): Promise<numb
   const server =
     flags.listen === undefined
       ? undefined
-      : await startHealthServer(flags.listen, { telemetry, health: watchdog.health, staleAfterMs: Math.max(3 * loopIntervalMs, 30_000) });
-  log.log("info", "watching", { repo: flags.repo, branch: flags.branch, prometheus: flags.prometheus, ...(flags.listen === undefined ? {} : { listen: flags.listen }) });
+      : await startHealthServer(flags.listen, {
+          telemetry,
+          health: watchdog.health,
+          staleAfterMs: Math.max(3 * loopIntervalMs, 30_000),
+        });
+  log.log("info", "watching", {
+    repo: flags.repo,
+    branch: flags.branch,
+    prometheus: flags.prometheus,
+    ...(flags.listen === undefined ? {} : { listen: flags.listen }),
+  });
   const code = await watchdog.done;
   process.off("SIGTERM", stop);
   process.off("SIGINT", stop);
-  await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
+  await new Promise<void>((resolve) =>
+    server === undefined ? resolve() : server.close(() => resolve()),
+  );
   log.log("info", "stopped", { exitCode: code });
   return code;
 }

@@ -8,7 +8,12 @@ import { execFile } from "node:child_process";
 export class GitCommandError extends Error {
   readonly stderr: string;
   readonly exitCode: number | undefined;
-  constructor(args: readonly string[], stderr: string, exitCode: number | undefined, cause: unknown) {
+  constructor(
+    args: readonly string[],
+    stderr: string,
+    exitCode: number | undefined,
+    cause: unknown,
+  ) {
     super(`git ${args[0] ?? ""}: ${stderr.trim() || (cause as Error).message}`, { cause });
     this.stderr = stderr;
     this.exitCode = exitCode;
@@ -38,7 +43,15 @@ export function runGit(args: readonly string[], options: GitOptions = {}): Promi
       },
       (error, stdout, stderr) => {
         if (error === null) resolve(stdout);
-        else reject(new GitCommandError(args, stderr, typeof error.code === "number" ? error.code : undefined, error));
+        else
+          reject(
+            new GitCommandError(
+              args,
+              stderr,
+              typeof error.code === "number" ? error.code : undefined,
+              error,
+            ),
+          );
       },
     );
   });

@@ -53,26 +53,47 @@ export class GitWorkingCopy implements GitOpsRepo {
     this.dir = dir;
     this.#branch = branch;
     this.#tracking = `refs/remotes/origin/${branch}`;
-    this.#config = [`user.name=${author.name}`, `user.email=${author.email}`, "commit.gpgsign=false"];
+    this.#config = [
+      `user.name=${author.name}`,
+      `user.email=${author.email}`,
+      "commit.gpgsign=false",
+    ];
   }
 
   static async open(options: WorkingCopyOptions): Promise<GitWorkingCopy> {
     const dir = options.workdir ?? mkdtempSync(join(tmpdir(), "meshcanary-watch-"));
     try {
       if (!existsSync(join(dir, ".git"))) {
-        await runGit(["clone", "--quiet", "--branch", options.branch, "--single-branch", "--", options.remote, dir]);
+        await runGit([
+          "clone",
+          "--quiet",
+          "--branch",
+          options.branch,
+          "--single-branch",
+          "--",
+          options.remote,
+          dir,
+        ]);
       } else {
         await runGit(["remote", "set-url", "origin", options.remote], { cwd: dir });
       }
     } catch (error) {
-      throw new GitError(`cannot clone ${options.remote} (branch ${options.branch}) into ${dir}: ${(error as Error).message}`, { cause: error });
+      throw new GitError(
+        `cannot clone ${options.remote} (branch ${options.branch}) into ${dir}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     return new GitWorkingCopy(dir, options.branch, options.author);
   }
 
   async sync(): Promise<string> {
     const before = await this.#revParse(this.#tracking);
-    await this.#run("fetch", ["fetch", "--quiet", "origin", `+refs/heads/${this.#branch}:${this.#tracking}`]);
+    await this.#run("fetch", [
+      "fetch",
+      "--quiet",
+      "origin",
+      `+refs/heads/${this.#branch}:${this.#tracking}`,
+    ]);
     const after = await this.#revParse(this.#tracking);
     if (after === undefined) throw new GitError(`remote branch ${this.#branch} not found`);
     if (before !== undefined && before !== after && !(await this.#isAncestor(before, after))) {
@@ -103,16 +124,27 @@ export class GitWorkingCopy implements GitOpsRepo {
       await this.#raw(["push", "origin", `HEAD:refs/heads/${this.#branch}`]);
       return "pushed";
     } catch (error) {
-      const message = error instanceof GitCommandError ? `${error.message}\n${error.stderr}` : (error as Error).message;
+      const message =
+        error instanceof GitCommandError
+          ? `${error.message}\n${error.stderr}`
+          : (error as Error).message;
       // Someone else's push won the race (or is landing right now): not an error, a reason to re-decide.
-      if (/\[rejected\]|non-fast-forward|fetch first|Updates were rejected|cannot lock ref|stale info/i.test(message)) return "rejected";
+      if (
+        /\[rejected\]|non-fast-forward|fetch first|Updates were rejected|cannot lock ref|stale info/i.test(
+          message,
+        )
+      )
+        return "rejected";
       throw new GitError(`push to ${this.#branch} failed: ${message}`, { cause: error });
     }
   }
 
   async #revParse(ref: string): Promise<string | undefined> {
     try {
-      return (await this.#raw(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])).trim() || undefined;
+      return (
+        (await this.#raw(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])).trim() ||
+        undefined
+      );
     } catch {
       return undefined;
     }

@@ -39,8 +39,10 @@ export class PrometheusClient implements MetricsSource {
 
   async query(promql: string, timeMs: number): Promise<Sample[]> {
     const data = await this.#call("query", { query: promql, time: seconds(timeMs) });
-    if (data.resultType === "scalar") return [{ labels: {}, value: parseValue((data.result as unknown[])[1]) }];
-    if (data.resultType !== "vector") throw invalid(`expected a vector, got ${String(data.resultType)}`);
+    if (data.resultType === "scalar")
+      return [{ labels: {}, value: parseValue((data.result as unknown[])[1]) }];
+    if (data.resultType !== "vector")
+      throw invalid(`expected a vector, got ${String(data.resultType)}`);
     return (data.result as unknown[]).map((item) => {
       const { metric, value } = item as { metric?: unknown; value?: unknown };
       if (!Array.isArray(value)) throw invalid("vector sample without value");
@@ -55,19 +57,24 @@ export class PrometheusClient implements MetricsSource {
       end: seconds(range.endMs),
       step: seconds(range.stepMs),
     });
-    if (data.resultType !== "matrix") throw invalid(`expected a matrix, got ${String(data.resultType)}`);
+    if (data.resultType !== "matrix")
+      throw invalid(`expected a matrix, got ${String(data.resultType)}`);
     return (data.result as unknown[]).map((item) => {
       const { metric, values } = item as { metric?: unknown; values?: unknown };
       if (!Array.isArray(values)) throw invalid("matrix series without values");
       const points = values.map((pair): readonly [number, number] => {
-        if (!Array.isArray(pair) || typeof pair[0] !== "number") throw invalid("malformed matrix point");
+        if (!Array.isArray(pair) || typeof pair[0] !== "number")
+          throw invalid("malformed matrix point");
         return [Math.round(pair[0] * 1000), parseValue(pair[1])];
       });
       return { labels: parseLabels(metric), points };
     });
   }
 
-  async #call(endpoint: string, params: Record<string, string>): Promise<{ resultType: unknown; result: unknown }> {
+  async #call(
+    endpoint: string,
+    params: Record<string, string>,
+  ): Promise<{ resultType: unknown; result: unknown }> {
     const started = performance.now();
     let ok = false;
     try {
@@ -79,7 +86,10 @@ export class PrometheusClient implements MetricsSource {
     }
   }
 
-  async #request(endpoint: string, params: Record<string, string>): Promise<{ resultType: unknown; result: unknown }> {
+  async #request(
+    endpoint: string,
+    params: Record<string, string>,
+  ): Promise<{ resultType: unknown; result: unknown }> {
     const url = `${this.#base}/api/v1/${endpoint}`;
     let response: Awaited<ReturnType<typeof fetch>>;
     let text: string;
@@ -95,27 +105,55 @@ export class PrometheusClient implements MetricsSource {
     } catch (error) {
       const name = (error as Error).name;
       if (name === "TimeoutError" || name === "AbortError") {
-        throw new MetricsQueryError(`Prometheus ${endpoint}: no answer within ${this.#timeoutMs} ms`, "timeout", { cause: error });
+        throw new MetricsQueryError(
+          `Prometheus ${endpoint}: no answer within ${this.#timeoutMs} ms`,
+          "timeout",
+          { cause: error },
+        );
       }
-      throw new MetricsQueryError(`Prometheus ${endpoint}: ${(error as Error).message}`, "network", { cause: error });
+      throw new MetricsQueryError(
+        `Prometheus ${endpoint}: ${(error as Error).message}`,
+        "network",
+        { cause: error },
+      );
     }
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch (error) {
-      const what = response.ok ? "answer is not JSON" : `HTTP ${response.status} ${response.statusText}`;
-      throw new MetricsQueryError(`Prometheus ${endpoint}: ${what}`, response.ok ? "invalid_response" : "http", { cause: error });
+      const what = response.ok
+        ? "answer is not JSON"
+        : `HTTP ${response.status} ${response.statusText}`;
+      throw new MetricsQueryError(
+        `Prometheus ${endpoint}: ${what}`,
+        response.ok ? "invalid_response" : "http",
+        { cause: error },
+      );
     }
-    const envelope = body as { status?: unknown; data?: unknown; errorType?: unknown; error?: unknown };
+    const envelope = body as {
+      status?: unknown;
+      data?: unknown;
+      errorType?: unknown;
+      error?: unknown;
+    };
     if (envelope?.status === "error") {
       throw new MetricsQueryError(
         `Prometheus ${endpoint}: ${String(envelope.errorType)}: ${String(envelope.error)}`,
         String(envelope.errorType ?? "error"),
       );
     }
-    if (!response.ok) throw new MetricsQueryError(`Prometheus ${endpoint}: HTTP ${response.status} ${response.statusText}`, "http");
+    if (!response.ok)
+      throw new MetricsQueryError(
+        `Prometheus ${endpoint}: HTTP ${response.status} ${response.statusText}`,
+        "http",
+      );
     const data = envelope?.data as { resultType?: unknown; result?: unknown } | undefined;
-    if (envelope?.status !== "success" || data === undefined || data === null || !Array.isArray(data.result)) {
+    if (
+      envelope?.status !== "success" ||
+      data === undefined ||
+      data === null ||
+      !Array.isArray(data.result)
+    ) {
       throw invalid(`${endpoint} answer has no data.result`);
     }
     return { resultType: data.resultType, result: data.result };
@@ -143,13 +181,15 @@ export function parseValue(raw: unknown): number {
       return Number.NEGATIVE_INFINITY;
   }
   const value = Number(raw);
-  if (raw.trim() === "" || Number.isNaN(value)) throw invalid(`sample value ${JSON.stringify(raw)} is not a number`);
+  if (raw.trim() === "" || Number.isNaN(value))
+    throw invalid(`sample value ${JSON.stringify(raw)} is not a number`);
   return value;
 }
 
 function parseLabels(metric: unknown): Labels {
   if (metric === undefined) return {};
-  if (metric === null || typeof metric !== "object" || Array.isArray(metric)) throw invalid("series labels are not an object");
+  if (metric === null || typeof metric !== "object" || Array.isArray(metric))
+    throw invalid("series labels are not an object");
   for (const value of Object.values(metric)) {
     if (typeof value !== "string") throw invalid("a label value is not a string");
   }

@@ -4,7 +4,16 @@
  * ranges of the nodes they change, so comments, key order, quoting, blank
  * lines and every other document in the file stay as the person wrote them.
  */
-import { type Document, isCollection, isMap, isScalar, type Node, type Pair, parseAllDocuments, stringify } from "yaml";
+import {
+  type Document,
+  isCollection,
+  isMap,
+  isScalar,
+  type Node,
+  type Pair,
+  parseAllDocuments,
+  stringify,
+} from "yaml";
 import type { RolloutStatus, Subset } from "./types.js";
 
 export interface DecisionEdit {
@@ -25,12 +34,19 @@ export class SpecEditError extends Error {}
 export function applyDecisionEdit(text: string, documentIndex: number, edit: DecisionEdit): string {
   const docs = parseAllDocuments(text, { uniqueKeys: true });
   const doc = docs[documentIndex];
-  if (doc === undefined || doc.errors.length > 0) throw new SpecEditError(`document ${documentIndex + 1} cannot be parsed`);
+  if (doc === undefined || doc.errors.length > 0)
+    throw new SpecEditError(`document ${documentIndex + 1} cannot be parsed`);
   const splices = [
     replaceValue(text, doc, ["spec", "traffic", "canaryWeight"], edit.canaryWeight),
     ...(edit.promote === undefined
       ? []
-      : [replaceValue(text, doc, ["spec", "stable"], { name: edit.promote.name, labels: edit.promote.labels }), removePair(text, doc, ["spec"], "canary")]),
+      : [
+          replaceValue(text, doc, ["spec", "stable"], {
+            name: edit.promote.name,
+            labels: edit.promote.labels,
+          }),
+          removePair(text, doc, ["spec"], "canary"),
+        ]),
     setTopLevel(text, doc, "status", edit.status),
   ].sort((a, b) => b.start - a.start);
   let out = text;
@@ -38,10 +54,16 @@ export function applyDecisionEdit(text: string, documentIndex: number, edit: Dec
   return out;
 }
 
-function pairAt(doc: Document.Parsed, parent: readonly string[], key: string): Pair<Node, Node | null> | undefined {
+function pairAt(
+  doc: Document.Parsed,
+  parent: readonly string[],
+  key: string,
+): Pair<Node, Node | null> | undefined {
   const map = parent.length === 0 ? doc.contents : doc.getIn(parent, true);
   if (!isMap(map)) return undefined;
-  return map.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair<Node, Node | null> | undefined;
+  return map.items.find((p) => isScalar(p.key) && p.key.value === key) as
+    | Pair<Node, Node | null>
+    | undefined;
 }
 
 function rangeOf(node: Node | null | undefined, what: string): [number, number, number] {
@@ -74,7 +96,12 @@ function render(text: string, node: Node, value: unknown): string {
 /** YAML 1.1 quoting, so timestamps and `yes`-like strings stay strings for every reader. */
 const STRINGIFY = { lineWidth: 0, indentSeq: true, version: "1.1" } as const;
 
-function replaceValue(text: string, doc: Document.Parsed, path: readonly string[], value: unknown): Splice {
+function replaceValue(
+  text: string,
+  doc: Document.Parsed,
+  path: readonly string[],
+  value: unknown,
+): Splice {
   const pair = pairAt(doc, path.slice(0, -1), path[path.length - 1] as string);
   const node = pair?.value;
   const [start, end] = rangeOf(node, path.join("."));
@@ -82,13 +109,19 @@ function replaceValue(text: string, doc: Document.Parsed, path: readonly string[
 }
 
 /** Removes `key: value` from a block mapping, with its whole lines. */
-function removePair(text: string, doc: Document.Parsed, parent: readonly string[], key: string): Splice {
+function removePair(
+  text: string,
+  doc: Document.Parsed,
+  parent: readonly string[],
+  key: string,
+): Splice {
   const pair = pairAt(doc, parent, key);
   const what = [...parent, key].join(".");
   const [keyStart] = rangeOf(pair?.key, what);
   const [, valueEnd] = rangeOf(pair?.value, what);
   const container = doc.getIn(parent, true);
-  if (isCollection(container) && container.flow === true) throw new SpecEditError(`${parent.join(".")} is a flow mapping`);
+  if (isCollection(container) && container.flow === true)
+    throw new SpecEditError(`${parent.join(".")} is a flow mapping`);
   const start = lineStart(text, keyStart);
   const newline = text.indexOf("\n", valueEnd > 0 ? valueEnd - 1 : 0);
   return { start, end: newline === -1 ? text.length : newline + 1, text: "" };

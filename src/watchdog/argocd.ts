@@ -27,6 +27,9 @@ export function argoCdSync(options: ArgoCdOptions): ArgoCdSync {
       body: JSON.stringify({ prune: false }),
       signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
     });
-    if (!response.ok) throw new Error(`Argo CD sync of ${options.app}: HTTP ${response.status} ${response.statusText}`);
+    if (!response.ok)
+      throw new Error(
+        `Argo CD sync of ${options.app}: HTTP ${response.status} ${response.statusText}`,
+      );
   };
 }

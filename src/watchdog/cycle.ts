@@ -6,7 +6,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Decision, isActive } from "../analysis/decide.js";
-import { commitMessage, decisionReason, decisionValues, describeCheck } from "../analysis/explain.js";
+import {
+  commitMessage,
+  decisionReason,
+  decisionValues,
+  describeCheck,
+} from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
 import { compileRollout, type IstioApiVersion, rolloutDir } from "../compile/compile.js";
 import { type Diagnostic, formatDiagnostic } from "../errors.js";
@@ -18,8 +23,8 @@ import { loadRollouts } from "../spec/load.js";
 import { parseRollouts } from "../spec/parse-rollouts.js";
 import type { Rollout, RolloutStatus } from "../spec/types.js";
 import type { ArgoCdSync } from "./argocd.js";
-import type { Logger } from "./log.js";
 import { evaluateRollouts, type RolloutOutcome } from "./evaluate.js";
+import type { Logger } from "./log.js";
 import type { Telemetry } from "./telemetry.js";
 
 export interface WatchSettings {
@@ -68,8 +73,11 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   for (let attempt = 1; ; attempt++) {
     const report = await attemptCycle(deps, nowMs);
     if (report !== "rejected") return report;
-    if (attempt >= attempts) throw new GitError(`push rejected ${attempts} times in a row; will retry next cycle`);
-    deps.log.log("info", "push rejected: someone else pushed; deciding again on their state", { attempt });
+    if (attempt >= attempts)
+      throw new GitError(`push rejected ${attempts} times in a row; will retry next cycle`);
+    deps.log.log("info", "push rejected: someone else pushed; deciding again on their state", {
+      attempt,
+    });
   }
 }
 
@@ -82,12 +90,16 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
     { cwd: repo.dir },
   );
   const invalidFiles = new Set(loaded.diagnostics.map((d) => d.file));
-  for (const d of loaded.diagnostics) log.log("warn", "invalid spec skipped", { problem: formatDiagnostic(d) });
+  for (const d of loaded.diagnostics)
+    log.log("warn", "invalid spec skipped", { problem: formatDiagnostic(d) });
   telemetry?.invalidSpecs.set(invalidFiles.size);
-  const rollouts = loaded.rollouts.filter((r) => !invalidFiles.has(r.source.file)).map((r) => r.rollout);
+  const rollouts = loaded.rollouts
+    .filter((r) => !invalidFiles.has(r.source.file))
+    .map((r) => r.rollout);
 
   telemetry?.canaryWeight.reset();
-  for (const rollout of rollouts.filter(isActive)) telemetry?.canaryWeight.set({ rollout: rolloutId(rollout) }, rollout.traffic.canaryWeight);
+  for (const rollout of rollouts.filter(isActive))
+    telemetry?.canaryWeight.set({ rollout: rolloutId(rollout) }, rollout.traffic.canaryWeight);
   const evaluation = await evaluateRollouts(rollouts, {
     metrics: deps.metrics,
     nowMs,
@@ -97,10 +109,13 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
   const actionable: { rollout: Rollout; decision: Actionable }[] = [];
   for (const { rollout, outcome } of evaluation.evaluated) {
     const newest = outcome.checks[0];
-    if (newest !== undefined) telemetry?.checks.inc({ rollout: outcome.rollout, result: newest.kind });
-    if (outcome.decision.action !== "hold") actionable.push({ rollout, decision: outcome.decision });
+    if (newest !== undefined)
+      telemetry?.checks.inc({ rollout: outcome.rollout, result: newest.kind });
+    if (outcome.decision.action !== "hold")
+      actionable.push({ rollout, decision: outcome.decision });
   }
-  for (const error of evaluation.metricsErrors) log.log("error", "Prometheus query failed; holding", { error });
+  for (const error of evaluation.metricsErrors)
+    log.log("error", "Prometheus query failed; holding", { error });
 
   const commits: string[] = [];
   if (deps.dryRun !== true) {
@@ -111,7 +126,10 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
       } catch (error) {
         if (!(error instanceof SpecEditError)) throw error;
         // This rollout's file is laid out in a way the editor cannot change safely; the others go on.
-        log.log("error", "cannot write decision into spec; holding", { rollout: rolloutId(rollout), error: error.message });
+        log.log("error", "cannot write decision into spec; holding", {
+          rollout: rolloutId(rollout),
+          error: error.message,
+        });
       }
     }
   }
@@ -126,7 +144,11 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
       rollout: id,
       action: decision.action,
       from: decision.from,
-      ...(decision.action === "advance" ? { to: decision.to } : decision.action === "rollback" ? { to: 0 } : {}),
+      ...(decision.action === "advance"
+        ? { to: decision.to }
+        : decision.action === "rollback"
+          ? { to: 0 }
+          : {}),
       reason: decisionReason(rollout, decision),
       checks: decision.basis.map(describeCheck),
     });
@@ -136,7 +158,11 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
     try {
       await deps.argocd();
     } catch (error) {
-      log.log("warn", "Argo CD sync request failed; Argo CD will pick the commit up at its next poll", { error: (error as Error).message });
+      log.log(
+        "warn",
+        "Argo CD sync request failed; Argo CD will pick the commit up at its next poll",
+        { error: (error as Error).message },
+      );
     }
   }
   for (const { outcome } of evaluation.evaluated) {
@@ -162,7 +188,12 @@ async function stepStartedAt(repo: GitOpsRepo, rollout: Rollout): Promise<number
 
 function newStatus(rollout: Rollout, decision: Actionable, atMs: number): RolloutStatus {
   const at = new Date(atMs).toISOString();
-  const phase = decision.action === "rollback" ? "RolledBack" : decision.action === "promote" ? "Promoted" : "Progressing";
+  const phase =
+    decision.action === "rollback"
+      ? "RolledBack"
+      : decision.action === "promote"
+        ? "Promoted"
+        : "Progressing";
   return {
     phase,
     stepStartedAt: at,
@@ -186,17 +217,26 @@ async function commitDecision(
   const after = applyDecisionEdit(before, rollout.source.documentIndex, {
     canaryWeight: decision.action === "advance" ? decision.to : 0,
     status: newStatus(rollout, decision, at),
-    ...(decision.action === "promote" && rollout.canary !== undefined ? { promote: rollout.canary } : {}),
+    ...(decision.action === "promote" && rollout.canary !== undefined
+      ? { promote: rollout.canary }
+      : {}),
   });
   // Re-read the edited document through the full validation before anything is written.
   const reparsed = parseRollouts(rollout.source.file, rollout.source.relativePath, after);
-  const edited = reparsed.rollouts.find((r) => r.rollout.name === rollout.name && r.rollout.namespace === rollout.namespace);
+  const edited = reparsed.rollouts.find(
+    (r) => r.rollout.name === rollout.name && r.rollout.namespace === rollout.namespace,
+  );
   if (reparsed.diagnostics.length > 0 || edited === undefined) {
-    throw new SpecEditError(`editing ${rollout.source.file} produced an invalid spec: ${reparsed.diagnostics.map(formatDiagnostic).join("; ")}`);
+    throw new SpecEditError(
+      `editing ${rollout.source.file} produced an invalid spec: ${reparsed.diagnostics.map(formatDiagnostic).join("; ")}`,
+    );
   }
   writeFileSync(file, after);
   const outDir = join(repo.dir, settings.out);
-  applyOutput(outDir, planOutput(outDir, compileRollout(edited.rollout, { apiVersion: settings.apiVersion })));
+  applyOutput(
+    outDir,
+    planOutput(outDir, compileRollout(edited.rollout, { apiVersion: settings.apiVersion })),
+  );
   const dir = rolloutDir(rollout);
   return repo.commit(
     [rollout.source.file, join(settings.out, dir), join(settings.out, "kustomization.yaml")],

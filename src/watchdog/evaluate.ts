@@ -44,15 +44,22 @@ export interface EvaluateOptions {
   readonly evaluated?: ReadonlyMap<string, number>;
 }
 
-export async function evaluateRollouts(rollouts: readonly Rollout[], options: EvaluateOptions): Promise<Evaluation> {
+export async function evaluateRollouts(
+  rollouts: readonly Rollout[],
+  options: EvaluateOptions,
+): Promise<Evaluation> {
   const { nowMs } = options;
   const due: DueRollout[] = [];
   const evaluated: Evaluated[] = [];
   let nextCheckMs: number | undefined;
   for (const rollout of rollouts.filter(isActive)) {
     const newest = latestCheckTime(rollout.analysis, nowMs);
-    nextCheckMs = Math.min(nextCheckMs ?? Number.POSITIVE_INFINITY, newest + rollout.analysis.intervalMs);
-    if ((options.evaluated?.get(rolloutId(rollout)) ?? Number.NEGATIVE_INFINITY) >= newest) continue;
+    nextCheckMs = Math.min(
+      nextCheckMs ?? Number.POSITIVE_INFINITY,
+      newest + rollout.analysis.intervalMs,
+    );
+    if ((options.evaluated?.get(rolloutId(rollout)) ?? Number.NEGATIVE_INFINITY) >= newest)
+      continue;
     const started = await options.stepStartedAt(rollout);
     // Strictly after: a check at the very instant of a decision belongs to the step before.
     const times = checkTimes(rollout.analysis, nowMs, started).filter((t) => t > started);
@@ -69,12 +76,23 @@ export async function evaluateRollouts(rollouts: readonly Rollout[], options: Ev
     const checks = (evidence.get(d) ?? []).map((e) => judge(d.rollout.analysis, e));
     const newest = checks[0];
     if (newest?.kind === "error" && newest.reason !== undefined) metricsErrors.add(newest.reason);
-    evaluated.push({ rollout: d.rollout, outcome: outcome(d.rollout, decide(d.rollout, checks), checks) });
+    evaluated.push({
+      rollout: d.rollout,
+      outcome: outcome(d.rollout, decide(d.rollout, checks), checks),
+    });
   }
-  return { evaluated, metricsErrors: [...metricsErrors], ...(nextCheckMs === undefined ? {} : { nextCheckMs }) };
+  return {
+    evaluated,
+    metricsErrors: [...metricsErrors],
+    ...(nextCheckMs === undefined ? {} : { nextCheckMs }),
+  };
 }
 
-function outcome(rollout: Rollout, decision: Decision, checks: readonly CheckResult[]): RolloutOutcome {
+function outcome(
+  rollout: Rollout,
+  decision: Decision,
+  checks: readonly CheckResult[],
+): RolloutOutcome {
   return {
     rollout: rolloutId(rollout),
     weight: rollout.traffic.canaryWeight,

@@ -22,11 +22,18 @@ export interface HealthServerOptions {
 
 export function parseListen(listen: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
-  if (match === null) throw new Error(`--listen ${listen}: expected HOST:PORT, e.g. 127.0.0.1:9464`);
-  return { host: match[1] ?? (match[2] === "" ? "127.0.0.1" : (match[2] as string)), port: Number(match[3]) };
+  if (match === null)
+    throw new Error(`--listen ${listen}: expected HOST:PORT, e.g. 127.0.0.1:9464`);
+  return {
+    host: match[1] ?? (match[2] === "" ? "127.0.0.1" : (match[2] as string)),
+    port: Number(match[3]),
+  };
 }
 
-export async function startHealthServer(listen: string, options: HealthServerOptions): Promise<Server> {
+export async function startHealthServer(
+  listen: string,
+  options: HealthServerOptions,
+): Promise<Server> {
   const { host, port } = parseListen(listen);
   const now = options.now ?? Date.now;
   const server = createServer((req, res) => {
@@ -37,23 +44,29 @@ export async function startHealthServer(listen: string, options: HealthServerOpt
     }
     if (path === "/metrics") {
       options.telemetry.registry.metrics().then(
-        (text) => res.writeHead(200, { "content-type": options.telemetry.registry.contentType }).end(text),
+        (text) =>
+          res.writeHead(200, { "content-type": options.telemetry.registry.contentType }).end(text),
         (error: Error) => res.writeHead(500).end(error.message),
       );
       return;
     }
     if (path === "/healthz") {
       const h = options.health();
-      const fresh = h.lastSuccessMs !== undefined && now() - h.lastSuccessMs <= options.staleAfterMs;
+      const fresh =
+        h.lastSuccessMs !== undefined && now() - h.lastSuccessMs <= options.staleAfterMs;
       const body = {
         status: fresh ? "ok" : "failing",
         lastSuccess: h.lastSuccessMs === undefined ? null : new Date(h.lastSuccessMs).toISOString(),
         ...(h.lastError === undefined ? {} : { lastError: h.lastError }),
       };
-      res.writeHead(fresh ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify(body)}\n`);
+      res
+        .writeHead(fresh ? 200 : 503, { "content-type": "application/json" })
+        .end(`${JSON.stringify(body)}\n`);
       return;
     }
-    res.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics or /healthz\n");
+    res
+      .writeHead(404, { "content-type": "text/plain" })
+      .end("not found: try /metrics or /healthz\n");
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -26,7 +26,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const json = options.json ?? !process.stderr.isTTY;
   const secrets = (options.secrets ?? []).filter((s) => s.length > 0);
   const now = options.now ?? Date.now;
-  const redact = (text: string) => secrets.reduce((t, s) => t.split(s).join("***"), redactUrlCredentials(text));
+  const redact = (text: string) =>
+    secrets.reduce((t, s) => t.split(s).join("***"), redactUrlCredentials(text));
   return {
     log(level, message, fields = {}) {
       const time = new Date(now()).toISOString();

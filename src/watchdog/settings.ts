@@ -18,15 +18,27 @@ export interface SettingFlags {
 
 export function watchSettings(repoDir: string, flags: SettingFlags): WatchSettings {
   const file = join(repoDir, CONFIG_FILE);
-  const config = existsSync(file) ? parseProjectConfig(CONFIG_FILE, repoDir, readFileSync(file, "utf8"), file) : {};
-  const specs = flags.specs !== undefined ? [flags.specs] : config.specs?.map((p) => relative(repoDir, p));
-  if (specs === undefined) throw new UsageError("no specs directory: give --specs or set specs in the repo's meshcanary.yaml");
+  const config = existsSync(file)
+    ? parseProjectConfig(CONFIG_FILE, repoDir, readFileSync(file, "utf8"), file)
+    : {};
+  const specs =
+    flags.specs !== undefined ? [flags.specs] : config.specs?.map((p) => relative(repoDir, p));
+  if (specs === undefined)
+    throw new UsageError(
+      "no specs directory: give --specs or set specs in the repo's meshcanary.yaml",
+    );
   const out = flags.out ?? (config.out === undefined ? undefined : relative(repoDir, config.out));
-  if (out === undefined) throw new UsageError("no output directory: give --out or set out in the repo's meshcanary.yaml");
+  if (out === undefined)
+    throw new UsageError(
+      "no output directory: give --out or set out in the repo's meshcanary.yaml",
+    );
   for (const p of [...specs, out]) {
-    if (p.startsWith("..") || p.startsWith("/")) throw new UsageError(`${p}: must be inside the repository`);
+    if (p.startsWith("..") || p.startsWith("/"))
+      throw new UsageError(`${p}: must be inside the repository`);
   }
   const apiVersion: IstioApiVersion =
-    flags.apiVersion !== undefined ? normalizeApiVersion(flags.apiVersion) : (config.apiVersion ?? DEFAULT_ISTIO_API_VERSION);
+    flags.apiVersion !== undefined
+      ? normalizeApiVersion(flags.apiVersion)
+      : (config.apiVersion ?? DEFAULT_ISTIO_API_VERSION);
   return { specs, out, apiVersion };
 }

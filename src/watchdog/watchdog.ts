@@ -43,7 +43,10 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
           options.telemetry?.lastSuccess.set(options.now() / 1000);
         }
         if (report.nextCheckMs !== undefined) {
-          sleepMs = Math.max(0, Math.min(sleepMs, report.nextCheckMs - options.now() + WAKE_SLACK_MS));
+          sleepMs = Math.max(
+            0,
+            Math.min(sleepMs, report.nextCheckMs - options.now() + WAKE_SLACK_MS),
+          );
         }
         options.onCycle?.(report);
       } catch (error) {

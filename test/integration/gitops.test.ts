@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { GitError, GitWorkingCopy, HistoryRewrittenError } from "../../src/gitops/repo.js";
 import { redactUrlCredentials } from "../../src/gitops/redact.js";
+import { GitError, GitWorkingCopy, HistoryRewrittenError } from "../../src/gitops/repo.js";
 import { BareRemote } from "../support/git-remote.js";
 
 const AUTHOR = { name: "meshcanary", email: "meshcanary@localhost" };
@@ -17,7 +17,12 @@ describe("GitOps working copy (real git)", () => {
   afterEach(() => remote.remove());
 
   const open = (workdir?: string) =>
-    GitWorkingCopy.open({ remote: remote.bare, branch: "main", author: AUTHOR, ...(workdir === undefined ? {} : { workdir }) });
+    GitWorkingCopy.open({
+      remote: remote.bare,
+      branch: "main",
+      author: AUTHOR,
+      ...(workdir === undefined ? {} : { workdir }),
+    });
 
   it("clones, commits with the configured author and pushes without force", async () => {
     const repo = await open();
@@ -27,7 +32,11 @@ describe("GitOps working copy (real git)", () => {
     expect(sha).to.match(/^[0-9a-f]{40}$/);
     expect(await repo.push()).to.equal("pushed");
     expect(remote.head()).to.equal(sha);
-    expect(remote.log()[0]).to.include({ subject: "advance recs/a: 5% → 10%", author: "meshcanary", body: "body" });
+    expect(remote.log()[0]).to.include({
+      subject: "advance recs/a: 5% → 10%",
+      author: "meshcanary",
+      body: "body",
+    });
   });
 
   it("makes no commit when nothing changed", async () => {
@@ -94,6 +103,8 @@ describe("GitOps working copy (real git)", () => {
   });
 
   it("redacts credentials in any URL", () => {
-    expect(redactUrlCredentials("fetch https://u:p@h/x and ssh://git:t@h2/y")).to.equal("fetch https://***@h/x and ssh://***@h2/y");
+    expect(redactUrlCredentials("fetch https://u:p@h/x and ssh://git:t@h2/y")).to.equal(
+      "fetch https://***@h/x and ssh://***@h2/y",
+    );
   });
 });

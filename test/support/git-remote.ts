@@ -11,7 +11,13 @@ export function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, {
     cwd,
     encoding: "utf8",
-    env: { ...process.env, GIT_AUTHOR_NAME: "Person", GIT_AUTHOR_EMAIL: "person@example.com", GIT_COMMITTER_NAME: "Person", GIT_COMMITTER_EMAIL: "person@example.com" },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "Person",
+      GIT_AUTHOR_EMAIL: "person@example.com",
+      GIT_COMMITTER_NAME: "Person",
+      GIT_COMMITTER_EMAIL: "person@example.com",
+    },
   });
 }
 
@@ -43,7 +49,8 @@ export class BareRemote {
   /** Writes files in the person's clone, commits and pushes them. */
   commit(message: string, files: Record<string, string | null>): string {
     // The very first commit has nothing to pull.
-    if (git(this.bare, "branch", "--list", this.branch).trim() !== "") git(this.person, "pull", "--quiet", "--ff-only", "origin", this.branch);
+    if (git(this.bare, "branch", "--list", this.branch).trim() !== "")
+      git(this.person, "pull", "--quiet", "--ff-only", "origin", this.branch);
     for (const [path, content] of Object.entries(files)) {
       const full = join(this.person, path);
       if (content === null) {
@@ -77,7 +84,12 @@ export class BareRemote {
       .filter((r) => r !== "")
       .map((r) => {
         const [sha, author, subject, body] = r.split("\x1f");
-        return { sha: sha ?? "", author: author ?? "", subject: subject ?? "", body: (body ?? "").trim() };
+        return {
+          sha: sha ?? "",
+          author: author ?? "",
+          subject: subject ?? "",
+          body: (body ?? "").trim(),
+        };
       });
   }
 

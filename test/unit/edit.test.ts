@@ -11,7 +11,11 @@ const STATUS = {
   phase: "Progressing" as const,
   stepStartedAt: "2026-11-20T10:00:10Z",
   reason: "advance: healthy in 3 of 3 checks",
-  lastDecision: { action: "advance" as const, at: "2026-11-20T10:00:10Z", values: { "p99 latency": 87, requests: 512 } },
+  lastDecision: {
+    action: "advance" as const,
+    at: "2026-11-20T10:00:10Z",
+    values: { "p99 latency": 87, requests: 512 },
+  },
 };
 
 /** Lines of `b` that are not in `a`, and the reverse. */
@@ -26,13 +30,15 @@ describe("spec edits", () => {
     const edited = applyDecisionEdit(EXAMPLE, 0, { canaryWeight: 10, status: STATUS });
     expect(edited.startsWith(EXAMPLE.slice(0, EXAMPLE.indexOf("canaryWeight: 5")))).to.equal(true);
     const { removed, added } = lineDiff(EXAMPLE, edited);
-    expect(removed).to.deep.equal(["    canaryWeight: 5 # set by a person to start; the watchdog moves it from here"]);
+    expect(removed).to.deep.equal([
+      "    canaryWeight: 5 # set by a person to start; the watchdog moves it from here",
+    ]);
     expect(added).to.deep.equal([
       "    canaryWeight: 10 # set by a person to start; the watchdog moves it from here",
       "status:",
       "  phase: Progressing",
       '  stepStartedAt: "2026-11-20T10:00:10Z"',
-      "  reason: \"advance: healthy in 3 of 3 checks\"",
+      '  reason: "advance: healthy in 3 of 3 checks"',
       "  lastDecision:",
       "    action: advance",
       '    at: "2026-11-20T10:00:10Z"',
@@ -47,7 +53,10 @@ describe("spec edits", () => {
 
   it("replaces an existing status instead of adding a second one", () => {
     const once = applyDecisionEdit(EXAMPLE, 0, { canaryWeight: 10, status: STATUS });
-    const twice = applyDecisionEdit(once, 0, { canaryWeight: 0, status: { phase: "RolledBack", reason: "rollback" } });
+    const twice = applyDecisionEdit(once, 0, {
+      canaryWeight: 0,
+      status: { phase: "RolledBack", reason: "rollback" },
+    });
     expect(twice.match(/^status:/gm)).to.have.length(1);
     expect(twice.endsWith("status:\n  phase: RolledBack\n  reason: rollback\n")).to.equal(true);
     expect(twice).to.contain("    canaryWeight: 0 # set by a person");
@@ -101,7 +110,11 @@ describe("spec edits", () => {
       "",
     ].join("\n");
     const text = `${other}---\n${block}`;
-    const edited = applyDecisionEdit(text, 1, { canaryWeight: 0, status: { phase: "Promoted" }, promote: { name: "v2", labels: { version: "v2" } } });
+    const edited = applyDecisionEdit(text, 1, {
+      canaryWeight: 0,
+      status: { phase: "Promoted" },
+      promote: { name: "v2", labels: { version: "v2" } },
+    });
     expect(edited).to.equal(
       `${other}---\n${[
         "apiVersion: meshcanary.dev/v1alpha1",

@@ -9,18 +9,72 @@ const ISTIO_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 100
 
 /** Cumulative buckets with `n` observations all at `ms`. */
 function bucketsAt(ms: number, n: number) {
-  return [...ISTIO_BUCKETS, Number.POSITIVE_INFINITY].map((le) => ({ le, count: ms <= le ? n : 0 }));
+  return [...ISTIO_BUCKETS, Number.POSITIVE_INFINITY].map((le) => ({
+    le,
+    count: ms <= le ? n : 0,
+  }));
 }
 
 describe("bucket quantiles (as histogram_quantile)", () => {
   const cases: [string, number, { le: number; count: number }[], number][] = [
-    ["interpolates inside the bucket", 0.5, [{ le: 100, count: 0 }, { le: 200, count: 10 }, { le: Infinity, count: 10 }], 150],
-    ["uses 0 as the first bucket's lower bound", 0.5, [{ le: 10, count: 4 }, { le: Infinity, count: 4 }], 5],
-    ["answers the highest finite bound in +Inf", 0.99, [{ le: 100, count: 1 }, { le: Infinity, count: 10 }], 100],
-    ["p99 of 100 requests split 90/10", 0.99, [{ le: 50, count: 90 }, { le: 500, count: 100 }, { le: Infinity, count: 100 }], 455],
-    ["is NaN without observations", 0.99, [{ le: 100, count: 0 }, { le: Infinity, count: 0 }], Number.NaN],
+    [
+      "interpolates inside the bucket",
+      0.5,
+      [
+        { le: 100, count: 0 },
+        { le: 200, count: 10 },
+        { le: Infinity, count: 10 },
+      ],
+      150,
+    ],
+    [
+      "uses 0 as the first bucket's lower bound",
+      0.5,
+      [
+        { le: 10, count: 4 },
+        { le: Infinity, count: 4 },
+      ],
+      5,
+    ],
+    [
+      "answers the highest finite bound in +Inf",
+      0.99,
+      [
+        { le: 100, count: 1 },
+        { le: Infinity, count: 10 },
+      ],
+      100,
+    ],
+    [
+      "p99 of 100 requests split 90/10",
+      0.99,
+      [
+        { le: 50, count: 90 },
+        { le: 500, count: 100 },
+        { le: Infinity, count: 100 },
+      ],
+      455,
+    ],
+    [
+      "is NaN without observations",
+      0.99,
+      [
+        { le: 100, count: 0 },
+        { le: Infinity, count: 0 },
+      ],
+      Number.NaN,
+    ],
     ["is NaN without a +Inf bucket", 0.5, [{ le: 100, count: 5 }], Number.NaN],
-    ["repairs non-monotonic counts", 0.5, [{ le: 10, count: 6 }, { le: 20, count: 5 }, { le: Infinity, count: 10 }], 10 * (5 / 6)],
+    [
+      "repairs non-monotonic counts",
+      0.5,
+      [
+        { le: 10, count: 6 },
+        { le: 20, count: 5 },
+        { le: Infinity, count: 10 },
+      ],
+      10 * (5 / 6),
+    ],
   ];
   for (const [what, q, buckets, expected] of cases) {
     it(what, () => {
@@ -32,8 +86,16 @@ describe("bucket quantiles (as histogram_quantile)", () => {
 });
 
 describe("judge", () => {
-  const rollout = makeRollout(makeSpec({ spec: { analysis: { minRequests: 100, sla: { latency: { maxMs: 150 }, errorRate: { max: 0.01 } } } } }));
-  const evidence = (over: Partial<Evidence["canary"]> & { error?: string; custom?: Record<string, number> } = {}): Evidence => ({
+  const rollout = makeRollout(
+    makeSpec({
+      spec: {
+        analysis: { minRequests: 100, sla: { latency: { maxMs: 150 }, errorRate: { max: 0.01 } } },
+      },
+    }),
+  );
+  const evidence = (
+    over: Partial<Evidence["canary"]> & { error?: string; custom?: Record<string, number> } = {},
+  ): Evidence => ({
     at: 60_000,
     canary: {
       destination: { total: 1000, errors: 2 },
@@ -47,16 +109,36 @@ describe("judge", () => {
 
   const cases: [string, Evidence, string, string[]][] = [
     ["healthy within both SLAs", evidence(), "healthy", []],
-    ["breach on latency", evidence({ latencyBuckets: bucketsAt(400, 1000) }), "breach", ["p99 latency"]],
-    ["breach on server-side errors", evidence({ destination: { total: 1000, errors: 50 } }), "breach", ["error rate"]],
+    [
+      "breach on latency",
+      evidence({ latencyBuckets: bucketsAt(400, 1000) }),
+      "breach",
+      ["p99 latency"],
+    ],
+    [
+      "breach on server-side errors",
+      evidence({ destination: { total: 1000, errors: 50 } }),
+      "breach",
+      ["error rate"],
+    ],
     [
       "breach on caller-side 503s the server never saw (pods down)",
       evidence({ source: { total: 1000, errors: 900 }, destination: { total: 100, errors: 0 } }),
       "breach",
       ["error rate"],
     ],
-    ["nodata under minRequests", evidence({ source: { total: 40, errors: 0 }, destination: { total: 40, errors: 0 } }), "nodata", []],
-    ["nodata with no series at all", evidence({ source: undefined as never, destination: undefined as never }), "nodata", []],
+    [
+      "nodata under minRequests",
+      evidence({ source: { total: 40, errors: 0 }, destination: { total: 40, errors: 0 } }),
+      "nodata",
+      [],
+    ],
+    [
+      "nodata with no series at all",
+      evidence({ source: undefined as never, destination: undefined as never }),
+      "nodata",
+      [],
+    ],
     ["nodata when latency cannot be computed", evidence({ latencyBuckets: [] }), "nodata", []],
     ["error when a query failed", evidence({ error: "Prometheus query: timeout" }), "error", []],
   ];
@@ -64,24 +146,42 @@ describe("judge", () => {
     it(what, () => {
       const result = judge(rollout.analysis, ev);
       expect(result.kind).to.equal(kind);
-      expect(result.measurements.filter((m) => m.breached).map((m) => m.metric)).to.deep.equal(breached);
+      expect(result.measurements.filter((m) => m.breached).map((m) => m.metric)).to.deep.equal(
+        breached,
+      );
     });
   }
 
   it("judges custom metrics against min and max", () => {
     const withMetric = makeRollout(
-      makeSpec({ spec: { analysis: { metrics: [{ name: "gpu", query: "avg(gpu)", max: 0.9 }, { name: "ctr", query: "avg(ctr)", min: 0.02 }] } } }),
+      makeSpec({
+        spec: {
+          analysis: {
+            metrics: [
+              { name: "gpu", query: "avg(gpu)", max: 0.9 },
+              { name: "ctr", query: "avg(ctr)", min: 0.02 },
+            ],
+          },
+        },
+      }),
     );
     const ok = judge(withMetric.analysis, evidence({ custom: { gpu: 0.5, ctr: 0.05 } }));
     expect(ok.kind).to.equal("healthy");
     const bad = judge(withMetric.analysis, evidence({ custom: { gpu: 0.95, ctr: 0.01 } }));
-    expect(bad.measurements.filter((m) => m.breached).map((m) => m.metric)).to.deep.equal(["gpu", "ctr"]);
-    expect(judge(withMetric.analysis, evidence({ custom: { gpu: Number.NaN, ctr: 0.05 } })).kind).to.equal("nodata");
+    expect(bad.measurements.filter((m) => m.breached).map((m) => m.metric)).to.deep.equal([
+      "gpu",
+      "ctr",
+    ]);
+    expect(
+      judge(withMetric.analysis, evidence({ custom: { gpu: Number.NaN, ctr: 0.05 } })).kind,
+    ).to.equal("nodata");
   });
 });
 
 describe("check times", () => {
-  const analysis = makeRollout(makeSpec({ spec: { analysis: { interval: "10s", promoteAfter: 3, rollbackAfter: 2 } } })).analysis;
+  const analysis = makeRollout(
+    makeSpec({ spec: { analysis: { interval: "10s", promoteAfter: 3, rollbackAfter: 2 } } }),
+  ).analysis;
 
   it("sit on the interval's grid, newest first, max(promoteAfter, rollbackAfter) of them", () => {
     expect(latestCheckTime(analysis, 1_234_567)).to.equal(1_230_000);
@@ -99,22 +199,46 @@ describe("check times", () => {
 });
 
 describe("decision commits", () => {
-  const rollout = makeRollout(makeSpec({ spec: { traffic: { canaryWeight: 25 }, analysis: { sla: { latency: { maxMs: 200 } } } } }));
+  const rollout = makeRollout(
+    makeSpec({
+      spec: { traffic: { canaryWeight: 25 }, analysis: { sla: { latency: { maxMs: 200 } } } },
+    }),
+  );
   const breach = (at: number, p99: number) => ({
     kind: "breach" as const,
     at,
     requests: 812,
     measurements: [
-      { metric: "p99 latency", value: p99, unit: "ms" as const, threshold: 200, bound: "max" as const, breached: true },
-      { metric: "error rate", value: 0.002, unit: "ratio" as const, threshold: 0.01, bound: "max" as const, breached: false },
+      {
+        metric: "p99 latency",
+        value: p99,
+        unit: "ms" as const,
+        threshold: 200,
+        bound: "max" as const,
+        breached: true,
+      },
+      {
+        metric: "error rate",
+        value: 0.002,
+        unit: "ratio" as const,
+        threshold: 0.01,
+        bound: "max" as const,
+        breached: false,
+      },
     ],
   });
 
   it("have DESIGN.md's exact subjects", () => {
     const basis = [breach(0, 412)];
-    expect(commitSubject(rollout, { action: "rollback", from: 25, to: 0, basis })).to.equal("rollback recs/recommend: 25% → 0%");
-    expect(commitSubject(rollout, { action: "advance", from: 25, to: 50, basis })).to.equal("advance recs/recommend: 25% → 50%");
-    expect(commitSubject(rollout, { action: "promote", from: 100, basis })).to.equal("promote recs/recommend: v2 is now stable");
+    expect(commitSubject(rollout, { action: "rollback", from: 25, to: 0, basis })).to.equal(
+      "rollback recs/recommend: 25% → 0%",
+    );
+    expect(commitSubject(rollout, { action: "advance", from: 25, to: 50, basis })).to.equal(
+      "advance recs/recommend: 25% → 50%",
+    );
+    expect(commitSubject(rollout, { action: "promote", from: 100, basis })).to.equal(
+      "promote recs/recommend: v2 is now stable",
+    );
   });
 
   it("say in the body what each value was against its threshold, and in how many checks", () => {
@@ -122,7 +246,10 @@ describe("decision commits", () => {
       action: "rollback",
       from: 25,
       to: 0,
-      basis: [breach(Date.UTC(2026, 10, 20, 10, 0, 10), 412), breach(Date.UTC(2026, 10, 20, 10, 0, 0), 388)],
+      basis: [
+        breach(Date.UTC(2026, 10, 20, 10, 0, 10), 412),
+        breach(Date.UTC(2026, 10, 20, 10, 0, 0), 388),
+      ],
     });
     expect(message).to.equal(
       [

@@ -14,13 +14,27 @@ describe("Prometheus client (stand-in server)", () => {
   });
   after(() => server.close());
 
-  const client = (timeoutMs = 2000) => new PrometheusClient({ url: `${server.url}/prefix/`, timeoutMs });
+  const client = (timeoutMs = 2000) =>
+    new PrometheusClient({ url: `${server.url}/prefix/`, timeoutMs });
 
   it("POSTs the query form to /api/v1/query_range under the base path and parses NaN and ±Inf", async () => {
     reply = (res) =>
       json(res, 200, {
         status: "success",
-        data: { resultType: "matrix", result: [{ metric: { v: "a" }, values: [[1.5, "NaN"], [2, "+Inf"], [2.5, "-Inf"], [3, "0.25"]] }] },
+        data: {
+          resultType: "matrix",
+          result: [
+            {
+              metric: { v: "a" },
+              values: [
+                [1.5, "NaN"],
+                [2, "+Inf"],
+                [2.5, "-Inf"],
+                [3, "0.25"],
+              ],
+            },
+          ],
+        },
       });
     const series = await client().queryRange("up", { startMs: 1500, endMs: 3000, stepMs: 500 });
     expect(series).to.have.length(1);
@@ -34,22 +48,95 @@ describe("Prometheus client (stand-in server)", () => {
     const last = server.requests.at(-1);
     expect(last?.method).to.equal("POST");
     expect(last?.url).to.equal("/prefix/api/v1/query_range");
-    expect(Object.fromEntries(new URLSearchParams(last?.body))).to.deep.equal({ query: "up", start: "1.500", end: "3.000", step: "0.500" });
+    expect(Object.fromEntries(new URLSearchParams(last?.body))).to.deep.equal({
+      query: "up",
+      start: "1.500",
+      end: "3.000",
+      step: "0.500",
+    });
   });
 
   const failures: [string, (res: import("node:http").ServerResponse) => void, string, RegExp][] = [
-    ["the error envelope", (res) => json(res, 422, { status: "error", errorType: "execution", error: "many-to-many matching" }), "execution", /execution: many-to-many/],
-    ["an HTML 500 page", (res) => res.writeHead(500, { "content-type": "text/html" }).end("<html>oops</html>"), "http", /HTTP 500/],
+    [
+      "the error envelope",
+      (res) =>
+        json(res, 422, { status: "error", errorType: "execution", error: "many-to-many matching" }),
+      "execution",
+      /execution: many-to-many/,
+    ],
+    [
+      "an HTML 500 page",
+      (res) => res.writeHead(500, { "content-type": "text/html" }).end("<html>oops</html>"),
+      "http",
+      /HTTP 500/,
+    ],
     ["a 503 with no body", (res) => res.writeHead(503).end(), "http", /HTTP 503/],
-    ["garbage", (res) => res.writeHead(200).end("\u0000\u0001garbage"), "invalid_response", /not JSON/],
-    ["truncated JSON", (res) => res.writeHead(200).end('{"status":"success","data":{"resultType":"vector","res'), "invalid_response", /not JSON/],
-    ["success without data", (res) => json(res, 200, { status: "success" }), "invalid_response", /no data.result/],
-    ["the wrong result type", (res) => json(res, 200, { status: "success", data: { resultType: "string", result: [1, "x"] } }), "invalid_response", /expected a vector/],
-    ["a number where a string belongs", (res) => json(res, 200, { status: "success", data: { resultType: "vector", result: [{ metric: {}, value: [1, 5] }] } }), "invalid_response", /not a string/],
-    ["a value that is no number", (res) => json(res, 200, { status: "success", data: { resultType: "vector", result: [{ metric: {}, value: [1, "lots"] }] } }), "invalid_response", /not a number/],
-    ["labels that are not strings", (res) => json(res, 200, { status: "success", data: { resultType: "vector", result: [{ metric: { a: 1 }, value: [1, "1"] }] } }), "invalid_response", /label value/],
+    [
+      "garbage",
+      (res) => res.writeHead(200).end("\u0000\u0001garbage"),
+      "invalid_response",
+      /not JSON/,
+    ],
+    [
+      "truncated JSON",
+      (res) => res.writeHead(200).end('{"status":"success","data":{"resultType":"vector","res'),
+      "invalid_response",
+      /not JSON/,
+    ],
+    [
+      "success without data",
+      (res) => json(res, 200, { status: "success" }),
+      "invalid_response",
+      /no data.result/,
+    ],
+    [
+      "the wrong result type",
+      (res) =>
+        json(res, 200, { status: "success", data: { resultType: "string", result: [1, "x"] } }),
+      "invalid_response",
+      /expected a vector/,
+    ],
+    [
+      "a number where a string belongs",
+      (res) =>
+        json(res, 200, {
+          status: "success",
+          data: { resultType: "vector", result: [{ metric: {}, value: [1, 5] }] },
+        }),
+      "invalid_response",
+      /not a string/,
+    ],
+    [
+      "a value that is no number",
+      (res) =>
+        json(res, 200, {
+          status: "success",
+          data: { resultType: "vector", result: [{ metric: {}, value: [1, "lots"] }] },
+        }),
+      "invalid_response",
+      /not a number/,
+    ],
+    [
+      "labels that are not strings",
+      (res) =>
+        json(res, 200, {
+          status: "success",
+          data: { resultType: "vector", result: [{ metric: { a: 1 }, value: [1, "1"] }] },
+        }),
+      "invalid_response",
+      /label value/,
+    ],
     ["a connection that hangs past the timeout", () => {}, "timeout", /no answer within 300 ms/],
-    ["an answer slower than the timeout", (res) => setTimeout(() => json(res, 200, { status: "success", data: { resultType: "vector", result: [] } }), 1000), "timeout", /no answer within 300 ms/],
+    [
+      "an answer slower than the timeout",
+      (res) =>
+        setTimeout(
+          () => json(res, 200, { status: "success", data: { resultType: "vector", result: [] } }),
+          1000,
+        ),
+      "timeout",
+      /no answer within 300 ms/,
+    ],
   ];
   for (const [what, handler, errorType, message] of failures) {
     it(`turns ${what} into a MetricsQueryError (${errorType})`, async () => {
@@ -70,7 +157,9 @@ describe("Prometheus client (stand-in server)", () => {
   it("reports a refused connection as a network error", async () => {
     const closed = await startStandIn(() => {});
     await closed.close();
-    const error = await new PrometheusClient({ url: closed.url }).query("up", 0).catch((e: unknown) => e);
+    const error = await new PrometheusClient({ url: closed.url })
+      .query("up", 0)
+      .catch((e: unknown) => e);
     expect((error as MetricsQueryError).errorType).to.equal("network");
   });
 
@@ -81,9 +170,11 @@ describe("Prometheus client (stand-in server)", () => {
     ["+Inf", Number.POSITIVE_INFINITY],
     ["-Inf", Number.NEGATIVE_INFINITY],
   ];
-  for (const [raw, value] of values) it(`parses the sample value ${raw}`, () => expect(parseValue(raw)).to.equal(value));
+  for (const [raw, value] of values)
+    it(`parses the sample value ${raw}`, () => expect(parseValue(raw)).to.equal(value));
   it("parses NaN", () => expect(parseValue("NaN")).to.be.NaN);
   for (const bad of ["", " ", "abc", null, 1]) {
-    it(`refuses the sample value ${JSON.stringify(bad)}`, () => expect(() => parseValue(bad)).to.throw(MetricsQueryError));
+    it(`refuses the sample value ${JSON.stringify(bad)}`, () =>
+      expect(() => parseValue(bad)).to.throw(MetricsQueryError));
   }
 });

@@ -1,11 +1,22 @@
 import { expect } from "chai";
 import { serviceOf, versionOf } from "../../src/analysis/identity.js";
-import { escapeRegexLiteral, escapeString, latencyBucketsQuery, renderCustomQuery, requestsQuery } from "../../src/analysis/promql.js";
+import {
+  escapeRegexLiteral,
+  escapeString,
+  latencyBucketsQuery,
+  renderCustomQuery,
+  requestsQuery,
+} from "../../src/analysis/promql.js";
 import { DEFAULT_SELECTORS } from "../../src/spec/types.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
 
 describe("PromQL", () => {
-  const scope = { selectors: DEFAULT_SELECTORS, window: "1m", namespaces: ["recs", "search"], services: ["recommender", "ranker"] };
+  const scope = {
+    selectors: DEFAULT_SELECTORS,
+    window: "1m",
+    namespaces: ["recs", "search"],
+    services: ["recommender", "ranker"],
+  };
 
   it("batches every rollout into one latency query over the server side", () => {
     expect(latencyBucketsQuery(scope)).to.equal(
@@ -20,8 +31,13 @@ describe("PromQL", () => {
   });
 
   it("uses renamed selector labels", () => {
-    const q = requestsQuery({ ...scope, selectors: { service: "svc", namespace: "ns", version: "ver" } });
-    expect(q).to.contain("sum by (reporter, svc, ns, ver, response_code)").and.to.contain('ns=~"recs|search", svc=~"ranker|recommender"');
+    const q = requestsQuery({
+      ...scope,
+      selectors: { service: "svc", namespace: "ns", version: "ver" },
+    });
+    expect(q)
+      .to.contain("sum by (reporter, svc, ns, ver, response_code)")
+      .and.to.contain('ns=~"recs|search", svc=~"ranker|recommender"');
   });
 
   const escapes: [string, string, string][] = [
@@ -39,20 +55,40 @@ describe("PromQL", () => {
   }
 
   it("fills custom metric placeholders with escaped values", () => {
-    const vars = { namespace: "recs", service: 'svc"}', stableVersion: "v1", canaryVersion: "v2", window: "1m" };
-    expect(renderCustomQuery('avg_over_time(gpu{ns="{{ namespace }}", svc="{{service}}", v="{{ canaryVersion }}"}[{{ window }}])', vars)).to.equal(
-      'avg_over_time(gpu{ns="recs", svc="svc\\"}", v="v2"}[1m])',
-    );
+    const vars = {
+      namespace: "recs",
+      service: 'svc"}',
+      stableVersion: "v1",
+      canaryVersion: "v2",
+      window: "1m",
+    };
+    expect(
+      renderCustomQuery(
+        'avg_over_time(gpu{ns="{{ namespace }}", svc="{{service}}", v="{{ canaryVersion }}"}[{{ window }}])',
+        vars,
+      ),
+    ).to.equal('avg_over_time(gpu{ns="recs", svc="svc\\"}", v="v2"}[1m])');
     expect(() => renderCustomQuery("{{ pod }}", vars)).to.throw("unknown placeholder {{ pod }}");
   });
 
   it("finds the version label value and the Istio service name", () => {
     const r = (spec: Record<string, unknown>) => makeRollout(makeSpec({ spec }));
     expect(versionOf({ name: "v2", labels: { version: "2.0" } })).to.equal("2.0");
-    expect(versionOf({ name: "v2", labels: { "app.kubernetes.io/version": "2.1" } })).to.equal("2.1");
+    expect(versionOf({ name: "v2", labels: { "app.kubernetes.io/version": "2.1" } })).to.equal(
+      "2.1",
+    );
     expect(versionOf({ name: "canary", labels: { track: "c" } })).to.equal("canary");
-    expect(serviceOf(r({ service: { host: "recommender" } }))).to.deep.equal({ service: "recommender", namespace: "recs" });
-    expect(serviceOf(r({ service: { host: "emb.ml.svc.cluster.local" } }))).to.deep.equal({ service: "emb", namespace: "ml" });
-    expect(serviceOf(r({ service: { host: "api.example.com" } }))).to.deep.equal({ service: "api.example.com", namespace: "recs" });
+    expect(serviceOf(r({ service: { host: "recommender" } }))).to.deep.equal({
+      service: "recommender",
+      namespace: "recs",
+    });
+    expect(serviceOf(r({ service: { host: "emb.ml.svc.cluster.local" } }))).to.deep.equal({
+      service: "emb",
+      namespace: "ml",
+    });
+    expect(serviceOf(r({ service: { host: "api.example.com" } }))).to.deep.equal({
+      service: "api.example.com",
+      namespace: "recs",
+    });
   });
 });

@@ -1,0 +1,241 @@
+/**
+ * `meshcanary watch` as a process: exit codes, --dry-run, /metrics and
+ * /healthz, the Argo CD call (to a stand-in server, named as such), SIGTERM,
+ * and kill -9 at random moments with restarts.
+ */
+
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import fetch from "node-fetch";
+import { runCli, startCli } from "../support/cli.js";
+import { git } from "../support/git-remote.js";
+import { fastSpec, SPEC_PATH } from "../support/rollout-repo.js";
+import { mulberry32 } from "../support/simulator.js";
+import { json, startStandIn } from "../support/stand-in-server.js";
+import {
+  decisionSubjects,
+  type Harness,
+  startHarness,
+  waitFor,
+} from "../support/watchdog-harness.js";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe("meshcanary watch (process)", function () {
+  this.timeout(180_000);
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it("--once --dry-run prints the decision and writes nothing; exit 1 when a spec is invalid, others still checked", async () => {
+    h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 1 } }) });
+    await new Promise((r) => setTimeout(r, 2000));
+    h.remote.commit("a broken spec", {
+      "rollouts/broken.yaml":
+        "apiVersion: meshcanary.dev/v1alpha1\nkind: Rollout\nmetadata: {name: Bad}\n",
+    });
+    const before = h.remote.head();
+    const r = runCli(
+      ["watch", "--once", "--dry-run", "--repo", h.remote.bare, "--prometheus", h.prom.url],
+      h.remote.root,
+    );
+    expect(r.code).to.equal(1);
+    expect(r.stdout).to.match(
+      /^recs\/recommend {3}20% {2}advance 20% → 50%: healthy in 1 of 1 checks/,
+    );
+    expect(r.stderr)
+      .to.contain('"msg":"invalid spec skipped"')
+      .and.to.contain("rollouts/broken.yaml:3:18: metadata.name: must be a DNS-1123 label");
+    expect(r.stderr).to.contain('"msg":"decision (dry run, not written)"');
+    expect(h.remote.head()).to.equal(before);
+  });
+
+  it("--once exits 3 when Prometheus cannot be reached, and writes nothing", async () => {
+    h = await startHarness();
+    await h.prom.stop();
+    const r = runCli(
+      [
+        "watch",
+        "--once",
+        "--repo",
+        h.remote.bare,
+        "--prometheus",
+        h.prom.url,
+        "--query-timeout",
+        "1s",
+      ],
+      h.remote.root,
+    );
+    expect(r.code).to.equal(3);
+    expect(r.stdout).to.match(/hold: error: Prometheus query_range: /);
+    expect(decisionSubjects(h)).to.deep.equal([]);
+  });
+
+  it("exits 3 with a clear message when the repo cannot be cloned", () => {
+    const r = runCli(
+      [
+        "watch",
+        "--once",
+        "--repo",
+        "/nonexistent/gitops.git",
+        "--prometheus",
+        "http://127.0.0.1:9",
+      ],
+      tmpdir(),
+    );
+    expect(r.code).to.equal(3);
+    expect(r.stderr).to.match(
+      /^meshcanary: cannot clone \/nonexistent\/gitops.git \(branch main\)/,
+    );
+  });
+
+  it("serves /metrics and /healthz, calls Argo CD after a push, and never shows the token", async () => {
+    const token = "argocd-secret-token-0123456789";
+    const argocd = await startStandIn((_req, res) => json(res, 200, { status: "ok" }));
+    h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 2 } }) });
+    const port = await freePort();
+    const remote = `file://user:git-password-42@${h.remote.bare.replace(/^\//, "/")}`;
+    const w = startCli(
+      [
+        "watch",
+        "--repo",
+        remote,
+        "--prometheus",
+        h.prom.url,
+        "--interval",
+        "1s",
+        "--listen",
+        `127.0.0.1:${port}`,
+        "--argocd-url",
+        argocd.url,
+        "--argocd-app",
+        "recs-routes",
+      ],
+      h.remote.root,
+      { ARGOCD_AUTH_TOKEN: token },
+    );
+    try {
+      await waitFor("an advance", () => decisionSubjects(h as Harness).length > 0, 40_000);
+      await waitFor("the Argo CD call", () => argocd.requests.length > 0);
+      const call = argocd.requests[0];
+      expect([call?.method, call?.url, call?.headers.authorization]).to.deep.equal([
+        "POST",
+        "/api/v1/applications/recs-routes/sync",
+        `Bearer ${token}`,
+      ]);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).to.match(/meshcanary_cycles_total\{result="ok"\} [1-9]/);
+      expect(metrics).to.match(
+        /meshcanary_decisions_total\{rollout="recs\/recommend",action="advance"\} 1/,
+      );
+      expect(metrics).to.match(/meshcanary_canary_weight\{rollout="recs\/recommend"\} (20|50)/);
+      expect(metrics).to.match(
+        /meshcanary_checks_total\{rollout="recs\/recommend",result="healthy"\} [1-9]/,
+      );
+      expect(metrics).to.match(/meshcanary_query_duration_seconds_count\{result="ok"\} [1-9]/);
+      expect(metrics).to.match(/meshcanary_last_successful_cycle_timestamp_seconds \d/);
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).to.equal(200);
+      expect(((await health.json()) as { status: string }).status).to.equal("ok");
+      for (const text of [
+        metrics,
+        w.output().stderr,
+        w.output().stdout,
+        ...h.remote.log().map((c) => c.body + c.subject),
+      ]) {
+        expect(text).to.not.contain(token);
+        expect(text).to.not.contain("git-password-42");
+      }
+      // Prometheus gone: /healthz keeps answering and reports the failure once the last success is stale.
+      await h.prom.stop();
+      await waitFor("/metrics to count failed cycles", async () =>
+        /meshcanary_cycles_total\{result="error"\} [1-9]/.test(
+          await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+        ),
+      );
+    } finally {
+      w.child.kill("SIGTERM");
+      await w.exited;
+      await argocd.close();
+    }
+  });
+
+  it("stops on SIGTERM after the cycle in progress and exits 0", async () => {
+    h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 100 } }) });
+    const w = startCli(
+      ["watch", "--repo", h.remote.bare, "--prometheus", h.prom.url, "--interval", "1s"],
+      h.remote.root,
+    );
+    await waitFor("the watchdog to start", () => w.output().stderr.includes('"msg":"watching"'));
+    const sent = Date.now();
+    w.child.kill("SIGTERM");
+    expect(await w.exited).to.equal(0);
+    expect(Date.now() - sent).to.be.lessThan(10_000);
+    expect(w.output().stderr).to.contain('"msg":"stopped"');
+  });
+
+  it("survives kill -9 at random moments: no decision lost, none twice, manifests always match specs", async () => {
+    h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 2 } }) });
+    const workdir = mkdtempSync(join(tmpdir(), "meshcanary-kill-"));
+    const random = mulberry32(42);
+    let kills = 0;
+    const start = () =>
+      startCli(
+        [
+          "watch",
+          "--repo",
+          (h as Harness).remote.bare,
+          "--prometheus",
+          (h as Harness).prom.url,
+          "--interval",
+          "1s",
+          "--workdir",
+          workdir,
+        ],
+        (h as Harness).remote.root,
+      );
+    let w = start();
+    const deadline = Date.now() + 120_000;
+    while (
+      !decisionSubjects(h).includes("promote recs/recommend: v2 is now stable") &&
+      Date.now() < deadline
+    ) {
+      await new Promise((r) => setTimeout(r, 300 + random() * 1500));
+      w.child.kill("SIGKILL");
+      await w.exited;
+      kills++;
+      w = start();
+    }
+    w.child.kill("SIGKILL");
+    await w.exited;
+    expect(kills).to.be.greaterThan(3);
+    expect(decisionSubjects(h)).to.deep.equal([
+      "advance recs/recommend: 20% → 50%",
+      "advance recs/recommend: 50% → 100%",
+      "promote recs/recommend: v2 is now stable",
+    ]);
+    // Every commit on the remote holds manifests that match its specs.
+    const person = h.remote.person;
+    git(person, "fetch", "--quiet", "origin");
+    for (const c of h.remote.log()) {
+      git(person, "checkout", "--quiet", c.sha);
+      const check = runCli(["compile", "--check"], person);
+      expect(check.code, `${c.subject}: ${check.stderr}`).to.equal(0);
+    }
+    git(person, "checkout", "--quiet", "main");
+    expect(h.remote.show(SPEC_PATH)).to.contain("phase: Promoted");
+  });
+});

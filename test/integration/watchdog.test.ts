@@ -1,0 +1,248 @@
+/**
+ * The watchdog end to end with real parts: a real Prometheus scraping the
+ * traffic simulator (the stand-in for the Istio data plane), and a real bare
+ * git remote the simulator takes its weights from.
+ */
+import { expect } from "chai";
+import { parse } from "yaml";
+import type { GitOpsRepo } from "../../src/gitops/repo.js";
+import { runCycle } from "../../src/watchdog/cycle.js";
+import { startWatchdog } from "../../src/watchdog/watchdog.js";
+import { runCli } from "../support/cli.js";
+import { git } from "../support/git-remote.js";
+import { DR_PATH, fastSpec, SPEC_PATH, VS_PATH } from "../support/rollout-repo.js";
+import type { VersionBehaviour } from "../support/simulator.js";
+import {
+  decisionSubjects,
+  type Harness,
+  HEALTHY,
+  startHarness,
+  waitFor,
+} from "../support/watchdog-harness.js";
+
+type Route = { destination: { subset: string }; weight?: number };
+
+function remoteWeights(h: Harness): Record<string, number> {
+  const vs = parse(h.remote.show(VS_PATH)) as { spec: { http: { route: Route[] }[] } };
+  return Object.fromEntries(
+    (vs.spec.http[0]?.route ?? []).map((r) => [r.destination.subset, r.weight ?? 100]),
+  );
+}
+
+/** Runs a watchdog loop on the harness until `stop()`. */
+async function loop(h: Harness, extra: Parameters<Harness["deps"]>[0] = {}) {
+  const controller = new AbortController();
+  const watchdog = startWatchdog({
+    ...(await h.deps(extra)),
+    loopIntervalMs: 1000,
+    signal: controller.signal,
+  });
+  return {
+    watchdog,
+    stop: async () => {
+      controller.abort();
+      return watchdog.done;
+    },
+  };
+}
+
+describe("watchdog with real Prometheus and git", function () {
+  this.timeout(120_000);
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it("advances a healthy canary step by step and promotes it", async () => {
+    h = await startHarness();
+    const w = await loop(h);
+    try {
+      await waitFor(
+        "promotion",
+        () => decisionSubjects(h as Harness).includes("promote recs/recommend: v2 is now stable"),
+        60_000,
+      );
+    } finally {
+      await w.stop();
+    }
+    expect(decisionSubjects(h)).to.deep.equal([
+      "advance recs/recommend: 20% → 50%",
+      "advance recs/recommend: 50% → 100%",
+      "promote recs/recommend: v2 is now stable",
+    ]);
+    const spec = h.remote.show(SPEC_PATH);
+    expect(spec).to.contain(
+      "# The recommend rollout (test fixture). Comments like this one must survive",
+    );
+    const doc = parse(spec) as { spec: Record<string, any>; status: Record<string, any> };
+    expect(doc.spec.stable).to.deep.equal({ name: "v2", labels: { version: "v2" } });
+    expect(doc.spec.canary).to.equal(undefined);
+    expect(doc.status.phase).to.equal("Promoted");
+    expect(remoteWeights(h)).to.deep.equal({ v2: 100 });
+    const dr = parse(h.remote.show(DR_PATH)) as { spec: { subsets: { name: string }[] } };
+    expect(dr.spec.subsets.map((s) => s.name)).to.deep.equal(["v2"]);
+    // Every decision commit explains itself.
+    const advance = h.remote.log().find((c) => c.subject.startsWith("advance recs/recommend: 20%"));
+    expect(advance?.body).to.match(
+      /^healthy in 2 of 2 checks \(p99 latency \d+ ms ≤ 150 ms, error rate [\d.]+% ≤ 5\.00%\) at 20%/,
+    );
+  });
+
+  const regressions: [string, Partial<VersionBehaviour>, RegExp][] = [
+    [
+      "a v2 latency regression",
+      { latencyMedianMs: 400 },
+      /^p99 latency \d+ ms > 150 ms in 2 of 2 checks/,
+    ],
+    ["a v2 5xx regression", { errorRate: 0.5 }, /^error rate [\d.]+% > 5\.00% in 2 of 2 checks/],
+    [
+      "v2 pods down (503s only from the caller's proxy)",
+      { down: true },
+      /^error rate [\d.]+% > 5\.00% in 2 of 2 checks/,
+    ],
+  ];
+  for (const [what, change, reason] of regressions) {
+    it(`rolls back ${what} and the simulator then sends v2 nothing`, async () => {
+      h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 100 } }) });
+      const w = await loop(h);
+      try {
+        // Let the watchdog see the healthy canary first, then break v2.
+        await waitFor(
+          "a healthy check",
+          () => h?.logs.length === 0 && w.watchdog.health().lastSuccessMs !== undefined,
+        );
+        h.sim.setBehaviour("v2", change);
+        await waitFor("rollback commit", () =>
+          decisionSubjects(h as Harness).includes("rollback recs/recommend: 20% → 0%"),
+        );
+      } finally {
+        await w.stop();
+      }
+      expect(decisionSubjects(h)).to.deep.equal(["rollback recs/recommend: 20% → 0%"]);
+      expect(h.remote.log()[0]?.body).to.match(reason);
+      expect(remoteWeights(h)).to.deep.equal({ v1: 100, v2: 0 });
+      const status = (parse(h.remote.show(SPEC_PATH)) as { status: { phase: string } }).status;
+      expect(status.phase).to.equal("RolledBack");
+      // The simulator re-reads the weights every 200 ms: after that, v2 gets nothing more.
+      const sim = h.sim;
+      await waitFor("simulator to follow the rollback", async () => {
+        const before = sim.counts().v2;
+        await new Promise((r) => setTimeout(r, 1000));
+        return sim.counts().v2 === before;
+      });
+    });
+  }
+
+  it("holds without enough traffic", async () => {
+    h = await startHarness({ rps: 10, spec: fastSpec({ analysis: { minRequests: 200 } }) });
+    const deps = await h.deps();
+    const report = await runCycle(deps);
+    expect(report.commits).to.deep.equal([]);
+    expect(report.outcomes.map((o) => [o.rollout, o.decision.action])).to.deep.equal([
+      ["recs/recommend", "hold"],
+    ]);
+    expect(report.outcomes[0]?.reason).to.match(
+      /^nodata: \d+ canary requests in 5s < minRequests 200$/,
+    );
+    expect(decisionSubjects(h)).to.deep.equal([]);
+  });
+
+  it("holds while Prometheus is down and resumes when it is back", async () => {
+    h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 2 } }) });
+    const deps = await h.deps();
+    await h.prom.stop();
+    const down = await runCycle(deps);
+    expect(down.metricsErrors.length).to.be.greaterThan(0);
+    expect(down.outcomes[0]?.decision.action).to.equal("hold");
+    expect(down.outcomes[0]?.checks[0]?.kind).to.equal("error");
+    expect(decisionSubjects(h)).to.deep.equal([]);
+    await h.prom.start();
+    await waitFor("an advance after Prometheus is back", async () => {
+      const report = await runCycle(await (h as Harness).deps());
+      return report.commits.length > 0;
+    });
+    expect(decisionSubjects(h)).to.deep.equal(["advance recs/recommend: 20% → 50%"]);
+  });
+
+  it("keeps a person's commit pushed while it decided, and decides again on their state", async () => {
+    h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 2 } }) });
+    const remote = h.remote;
+    const deps = await h.deps();
+    const real = deps.repo;
+    let raced = false;
+    // A person pushes between the watchdog's commit and its push: the push is rejected.
+    const racing: GitOpsRepo = {
+      dir: real.dir,
+      sync: () => real.sync(),
+      lastChangeTime: (p) => real.lastChangeTime(p),
+      commit: (paths, message) => real.commit(paths, message),
+      push: async () => {
+        if (!raced) {
+          raced = true;
+          const spec = remote
+            .show(SPEC_PATH)
+            .replace("# The recommend rollout", "# Owned by the recs team. The recommend rollout");
+          remote.commit("docs: name the owning team", {
+            [SPEC_PATH]: spec,
+            "README.md": "recs rollouts\n",
+          });
+        }
+        return real.push();
+      },
+    };
+    await waitFor("an advance", async () => (await runCycle({ ...deps, repo: racing })).pushed);
+    expect(raced).to.equal(true);
+    expect(decisionSubjects(h)).to.deep.equal([
+      "docs: name the owning team",
+      "advance recs/recommend: 20% → 50%",
+    ]);
+    const spec = h.remote.show(SPEC_PATH);
+    expect(spec).to.contain("# Owned by the recs team.");
+    expect(spec).to.match(/canaryWeight: 50/);
+    expect(h.remote.show("README.md")).to.equal("recs rollouts\n");
+  });
+
+  it("makes one rollback commit when two watchdogs watch the same repo", async () => {
+    h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 100 } }) });
+    const a = await loop(h);
+    const b = await loop(h);
+    try {
+      h.sim.setBehaviour("v2", { latencyMedianMs: 500 });
+      await waitFor("rollback", () => decisionSubjects(h as Harness).length > 0);
+      // Give the slower one time to act on its own view: it must find the rollback already there.
+      await new Promise((r) => setTimeout(r, 3000));
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    expect(decisionSubjects(h)).to.deep.equal(["rollback recs/recommend: 20% → 0%"]);
+  });
+
+  it("watch --once rolls back after two breaching checks (rollbackAfter: 2), and exits 0", async () => {
+    h = await startHarness({
+      spec: fastSpec({ analysis: { promoteAfter: 100 } }),
+      versions: { ...HEALTHY, v2: { latencyMedianMs: 600, latencySigma: 0.2 } },
+    });
+    const prom = h.prom;
+    // Two check times whose 5 s windows are both full of slow v2 requests.
+    await prom.waitForSeries(
+      'histogram_quantile(0.99, sum by (le) (rate(istio_request_duration_milliseconds_bucket{destination_version="v2"}[5s]))) > 150',
+      30_000,
+    );
+    await new Promise((r) => setTimeout(r, 2500));
+    const r = runCli(
+      ["watch", "--once", "--repo", h.remote.bare, "--prometheus", prom.url],
+      h.remote.root,
+    );
+    expect(r.stderr).to.not.match(/"level":"(error|warn)"/);
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.match(
+      /^recs\/recommend {3}20% {2}rollback 20% → 0%: p99 latency \d+ ms > 150 ms in 2 of 2 checks\n$/,
+    );
+    expect(decisionSubjects(h)).to.deep.equal(["rollback recs/recommend: 20% → 0%"]);
+    // The manifests the watchdog wrote are exactly what `meshcanary compile` writes.
+    git(h.remote.person, "pull", "--quiet", "--ff-only", "origin", "main");
+    const check = runCli(["compile", "--check"], h.remote.person);
+    expect([check.code, check.stdout]).to.deep.equal([0, "manifests: up to date (1 rollout)\n"]);
+  });
+});
