@@ -41,8 +41,9 @@ export class BareRemote {
     this.person = join(this.root, "person");
     this.branch = branch;
     git(this.root, "init", "--quiet", "--bare", `--initial-branch=${branch}`, this.bare);
-    git(this.root, "clone", "--quiet", this.bare, this.person);
-    git(this.person, "checkout", "--quiet", "-B", branch);
+    // init + remote rather than cloning the empty bare repo, which warns on stderr.
+    git(this.root, "init", "--quiet", `--initial-branch=${branch}`, this.person);
+    git(this.person, "remote", "add", "origin", this.bare);
     this.commit("initial", files);
   }
 
