@@ -104,8 +104,8 @@ const median = (xs) => {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
 
-/** Compares a sample of rollouts' files between the two outputs: is the floor doing the same job? */
-function sameOutput(realOut, floorOut, n) {
+/** A sample of rollouts' files, compared between the two outputs: is the floor doing the same job? */
+function compareOutputs(realOut, floorOut, n) {
   const files = ["kustomization.yaml"];
   for (let i = 0; i < n; i += Math.max(1, Math.floor(n / 50))) {
     const dir = `ns-${i % NAMESPACES}/svc-${String(i).padStart(5, "0")}`;
@@ -113,18 +113,23 @@ function sameOutput(realOut, floorOut, n) {
       files.push(`${dir}/${f}`);
     }
   }
-  return files.filter(
+  const differing = files.filter(
     (f) => readFileSync(join(realOut, f), "utf8") !== readFileSync(join(floorOut, f), "utf8"),
   );
+  return differing.length === 0
+    ? `identical on ${files.length} sampled files`
+    : `DIFFERENT in ${differing.length} of ${files.length} sampled files, e.g. ${differing[0]}`;
 }
 
 const results = [];
 for (const n of sizes) {
+  console.error(`N=${n}: generating specs, then ${runs} runs each…`);
   const specs = generate(n);
   // Flush the new spec files now, so their writeback is not timed in the first run.
   spawnSync("sync");
   const real = [];
   const floor = [];
+  let sameness = "";
   for (let r = 0; r < runs; r++) {
     // Fresh, empty output directories, so every run writes all files. They are
     // deleted only at the end: on the VM this was written on (ext4, mounted with
@@ -136,13 +141,16 @@ for (const n of sizes) {
       timeRun("meshcanary compile", ["dist/cli/main.js", "compile", specs, "--out", realOut]),
     );
     floor.push(timeRun("floor", ["bench/floor.mjs", specs, floorOut]));
-    if (r === 0) {
-      const differing = sameOutput(realOut, floorOut, n);
-      if (differing.length > 0)
-        console.log(`note: N=${n}: floor output differs in ${differing.join(", ")}`);
-    }
+    if (r === 0) sameness = compareOutputs(realOut, floorOut, n);
   }
-  results.push({ n, real: median(real), floor: median(floor), allReal: real, allFloor: floor });
+  results.push({
+    n,
+    real: median(real),
+    floor: median(floor),
+    realRuns: real,
+    floorRuns: floor,
+    sameness,
+  });
 }
 rmSync(work, { recursive: true, force: true });
 
@@ -169,8 +177,9 @@ for (let i = 1; i < results.length; i++) {
     `scaling ${a.n} → ${b.n} (meshcanary): ${(b.real / a.real).toFixed(2)}× for ${b.n / a.n}× the rollouts (floor: ${(b.floor / a.floor).toFixed(2)}×)`,
   );
 }
-for (const { n, allReal, allFloor } of results) {
+for (const { n, realRuns, floorRuns, sameness } of results) {
   const list = (xs) => xs.map((x) => x.toFixed(0)).join(" ");
-  console.log(`runs N=${n} (ms): meshcanary ${list(allReal)}; floor ${list(allFloor)}`);
+  console.log(`runs N=${n} (ms): meshcanary ${list(realRuns)}; floor ${list(floorRuns)}`);
+  console.log(`  floor output vs meshcanary's (first run): ${sameness}`);
 }
 console.log("target: ratio within 2× of the floor, roughly linear scaling");

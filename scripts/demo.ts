@@ -19,14 +19,24 @@ if (scenario !== "healthy" && scenario !== "regression") {
   process.exit(2);
 }
 
-console.log(`meshcanary demo (${scenario}): starting Prometheus and the traffic simulator on 127.0.0.1...`);
+console.log(
+  `meshcanary demo (${scenario}): starting Prometheus and the traffic simulator on 127.0.0.1...`,
+);
 const h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 3 } }) });
 console.log(`  GitOps remote: ${h.remote.bare}`);
-console.log(`  Prometheus:    ${h.prom.url}  (try: rate(istio_requests_total{reporter="destination"}[10s]))`);
-console.log(`  simulator:     http://${h.sim.target}/metrics  (200 requests/s, v1 and v2 at ~40 ms)`);
-console.log("  watchdog:      checks every 1 s over a 5 s window; p99 must stay under 150 ms, errors under 5 %\n");
+console.log(
+  `  Prometheus:    ${h.prom.url}  (try: rate(istio_requests_total{reporter="destination"}[10s]))`,
+);
+console.log(
+  `  simulator:     http://${h.sim.target}/metrics  (200 requests/s, v1 and v2 at ~40 ms)`,
+);
+console.log(
+  "  watchdog:      checks every 1 s over a 5 s window; p99 must stay under 150 ms, errors under 5 %\n",
+);
 
-const deps = await h.deps({ log: createLogger({ json: false, write: (line) => process.stdout.write(`  ${line}`) }) });
+const deps = await h.deps({
+  log: createLogger({ json: false, write: (line) => process.stdout.write(`  ${line}`) }),
+});
 const controller = new AbortController();
 const watchdog = startWatchdog({ ...deps, loopIntervalMs: 1000, signal: controller.signal });
 

@@ -37,18 +37,33 @@ export function orderKeys(value: unknown): unknown {
  */
 const AMBIGUOUS_IN_YAML_1_2 = /^[-+]?0o[0-7]+$/;
 
+/** Whether any key or string value needs the explicit quoting pass (rare: only `0o…`-like strings). */
+function hasAmbiguousString(value: unknown): boolean {
+  if (typeof value === "string") return AMBIGUOUS_IN_YAML_1_2.test(value);
+  if (Array.isArray(value)) return value.some(hasAmbiguousString);
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).some(
+      ([k, v]) => AMBIGUOUS_IN_YAML_1_2.test(k) || hasAmbiguousString(v),
+    );
+  }
+  return false;
+}
+
 export function canonicalYaml(value: unknown, header?: string): string {
   const doc = new Document(orderKeys(value), {
     version: "1.1",
     merge: false,
     aliasDuplicateObjects: false,
   });
-  visit(doc, {
-    Scalar(_, node) {
-      if (typeof node.value === "string" && AMBIGUOUS_IN_YAML_1_2.test(node.value))
-        node.type = "QUOTE_DOUBLE";
-    },
-  });
+  // The quoting walk costs as much as the rest; skip it when nothing needs it.
+  if (hasAmbiguousString(value)) {
+    visit(doc, {
+      Scalar(_, node) {
+        if (typeof node.value === "string" && AMBIGUOUS_IN_YAML_1_2.test(node.value))
+          node.type = "QUOTE_DOUBLE";
+      },
+    });
+  }
   // Fixed options: no line folding (lineWidth 0), sequences indented under their key.
   const body = doc.toString({
     lineWidth: 0,

@@ -2,11 +2,11 @@
  * Rollouts → manifests. Pure: returns `{path, content}` with paths relative
  * to the output directory; `output/write-output.ts` puts them on disk.
  *
- * Each manifest is rendered from its template, parsed back, key-ordered and
- * validated against Istio's schema, so a template bug is an error here and
- * never a broken file in the GitOps repo.
+ * Each manifest is rendered from its template (JSON), parsed back with the
+ * strict JSON parser, key-ordered, validated against Istio's schema and written
+ * as canonical YAML, so a template bug is an error here and never a broken
+ * file in the GitOps repo.
  */
-import { parse } from "yaml";
 import { TemplateError } from "../errors.js";
 import type { Rollout } from "../spec/types.js";
 import { canonicalYaml } from "./canonical.js";
@@ -90,6 +90,11 @@ function kustomization(resources: readonly string[]): object {
 
 function viewOf(rollout: Rollout, apiVersion: IstioApiVersion): object {
   const weight = rollout.canary === undefined ? 0 : rollout.traffic.canaryWeight;
+  const destination = (subset: string) => ({
+    host: rollout.service.host,
+    subset,
+    ...(rollout.service.port === undefined ? {} : { port: { number: rollout.service.port } }),
+  });
   // Strict templates need every key present: absent optional fields are null.
   return {
     apiVersion,
@@ -97,14 +102,20 @@ function viewOf(rollout: Rollout, apiVersion: IstioApiVersion): object {
     namespace: rollout.namespace,
     source: rollout.source.relativePath,
     host: rollout.service.host,
-    port: rollout.service.port ?? null,
     hosts: rollout.hosts,
     gateways: rollout.gateways,
     match: rollout.route.match,
     timeout: rollout.route.timeout ?? null,
     retries: rollout.route.retries ?? null,
-    stable: { name: rollout.stable.name, labels: rollout.stable.labels, weight: 100 - weight },
-    canary: rollout.canary === undefined ? null : { ...rollout.canary, weight },
+    stable: {
+      ...rollout.stable,
+      destination: destination(rollout.stable.name),
+      weight: 100 - weight,
+    },
+    canary:
+      rollout.canary === undefined
+        ? null
+        : { ...rollout.canary, destination: destination(rollout.canary.name), weight },
   };
 }
 
@@ -119,10 +130,10 @@ function manifest(name: TemplateName, view: object, rollout: Rollout): Manifest 
   const text = renderTemplate(name, view);
   let parsed: unknown;
   try {
-    parsed = parse(text, { uniqueKeys: true });
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new TemplateError(
-      `templates/${name}.yaml.hbs rendered invalid YAML for ${rolloutDir(rollout)}: ${(error as Error).message}`,
+      `templates/${name}.json.hbs rendered invalid JSON for ${rolloutDir(rollout)}: ${(error as Error).message}`,
       {
         cause: error,
       },
@@ -132,13 +143,13 @@ function manifest(name: TemplateName, view: object, rollout: Rollout): Manifest 
   // The template decides the name and namespace; anything else means the input changed the structure.
   if (m?.metadata?.name !== rollout.name || m.metadata.namespace !== rollout.namespace) {
     throw new TemplateError(
-      `templates/${name}.yaml.hbs: rendered metadata does not name ${rolloutDir(rollout)}`,
+      `templates/${name}.json.hbs: rendered metadata does not name ${rolloutDir(rollout)}`,
     );
   }
   const problems = istioSchemaProblems(m);
   if (problems.length > 0) {
     throw new TemplateError(
-      `templates/${name}.yaml.hbs rendered a ${m.kind} for ${rolloutDir(rollout)} that fails Istio's schema:\n  ${problems.join("\n  ")}`,
+      `templates/${name}.json.hbs rendered a ${m.kind} for ${rolloutDir(rollout)} that fails Istio's schema:\n  ${problems.join("\n  ")}`,
     );
   }
   return m;

@@ -1,9 +1,9 @@
 /**
- * The Handlebars environment for templates/*.hbs: an isolated instance in
- * strict mode without HTML escaping, whose only way to print a value is the
- * `yaml` helper. That helper emits a JSON literal, which YAML reads as a flow
- * scalar, list or mapping: a name holding `\n`, `: `, `#`, `&`, `*` or `{{`
- * stays one value and cannot add keys or documents.
+ * The Handlebars environment for templates/*.json.hbs: an isolated instance
+ * in strict mode without HTML escaping, whose only way to print a value is the
+ * `json` helper. It emits a JSON literal, so a name holding `\n`, `"`, `: `,
+ * `#`, `&`, `*` or `{{` stays one string value inside the template's JSON, and
+ * cannot add keys, routes or documents.
  */
 import Handlebars from "handlebars";
 import { TemplateError } from "../errors.js";
@@ -14,8 +14,8 @@ export type TemplateName = "virtualservice" | "destinationrule";
 const env = Handlebars.create();
 
 env.registerHelper(
-  "yaml",
-  function yamlLiteral(this: unknown, value: unknown, options: Handlebars.HelperOptions) {
+  "json",
+  function jsonLiteral(this: unknown, value: unknown, options: Handlebars.HelperOptions) {
     if (value === undefined)
       throw new TemplateError(`template line ${line(options)}: a value is missing`);
     return JSON.stringify(value);
@@ -45,7 +45,7 @@ const compiled = new Map<TemplateName, HandlebarsTemplateDelegate>();
 function template(name: TemplateName): HandlebarsTemplateDelegate {
   let t = compiled.get(name);
   if (t === undefined) {
-    t = env.compile(readPackageFile("templates", `${name}.yaml.hbs`), {
+    t = env.compile(readPackageFile("templates", `${name}.json.hbs`), {
       strict: true,
       noEscape: true,
     });
@@ -59,6 +59,6 @@ export function renderTemplate(name: TemplateName, view: object): string {
     return template(name)(view);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new TemplateError(`templates/${name}.yaml.hbs: ${message}`, { cause: error });
+    throw new TemplateError(`templates/${name}.json.hbs: ${message}`, { cause: error });
   }
 }

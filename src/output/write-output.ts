@@ -71,7 +71,8 @@ const nodeWriter: OutputWriter = { writeFile: writeFileSync, rename: renameSync 
  * Writes the plan: every changed file is first written to a staging directory
  * beside `outDir` and every target directory checked; only then are the files
  * renamed into place (root kustomization last, once the directories it lists
- * exist). A failure while staging or checking leaves `outDir` as it was.
+ * exist), or the whole staging tree when `outDir` does not exist yet. A
+ * failure while staging or checking leaves `outDir` as it was.
  */
 export function applyOutput(
   outDir: string,
@@ -84,15 +85,26 @@ export function applyOutput(
   try {
     mkdirs(parent);
     staging = mkdtempSync(join(parent, `.${basename(outDir)}.meshcanary-`));
-    const staged = plan.changed.map((file, i) => {
-      const path = join(staging as string, String(i));
-      writer.writeFile(path, file.content);
-      return { from: path, to: join(outDir, file.path), dir: dirname(file.path) };
-    });
-    for (const dir of [...staged.map((s) => s.dir), ...plan.prune]) refuseSymlinks(outDir, dir);
-    for (const { from, to } of staged) {
-      mkdirs(dirname(to));
-      writer.rename(from, to);
+    // The staging tree mirrors the output's layout, so a first compile moves in with one rename.
+    const made = new Set<string>();
+    for (const file of plan.changed) {
+      const dir = dirname(file.path);
+      if (!made.has(dir)) mkdirs(join(staging, dir));
+      made.add(dir);
+      writer.writeFile(join(staging, file.path), file.content);
+    }
+    for (const dir of new Set([...made, ...plan.prune])) refuseSymlinks(outDir, dir);
+    if (lstatOrUndefined(outDir) === undefined) {
+      writer.rename(staging, outDir);
+      staging = undefined;
+      return;
+    }
+    const targets = new Set<string>();
+    for (const file of plan.changed) {
+      const dir = dirname(file.path);
+      if (!targets.has(dir)) mkdirs(join(outDir, dir));
+      targets.add(dir);
+      writer.rename(join(staging, file.path), join(outDir, file.path));
     }
     for (const dir of plan.prune) {
       rmSync(join(outDir, dir), { recursive: true, force: true });

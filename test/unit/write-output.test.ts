@@ -104,18 +104,27 @@ describe("output directory", () => {
     expect(listFiles(root).filter((p) => p.includes(".meshcanary-"))).to.deep.equal([]);
   });
 
-  it("writes the root kustomization only after the directories it lists", () => {
+  it("moves a first output in with one rename, and later files one by one, root kustomization last", () => {
     const out = freshOut();
     const moved: string[] = [];
-    applyOutput(out, planOutput(out, compiled("a")), {
+    const recording = {
       writeFile: writeFileSync,
-      rename: (from, to) => {
-        moved.push(relative(out, to));
+      rename: (from: string, to: string) => {
+        moved.push(relative(root, to));
         renameSync(from, to);
       },
-    });
-    expect(moved.at(-1)).to.equal("kustomization.yaml");
-    expect(moved).to.have.length(4);
+    };
+    applyOutput(out, planOutput(out, compiled("a")), recording);
+    expect(moved).to.deep.equal([relative(root, out)]);
+    expect(listFiles(out)).to.have.length(4);
+    moved.length = 0;
+    applyOutput(out, planOutput(out, compiled("a", "b")), recording);
+    expect(moved.map((p) => relative(relative(root, out), p))).to.deep.equal([
+      "recs/b/destinationrule.yaml",
+      "recs/b/kustomization.yaml",
+      "recs/b/virtualservice.yaml",
+      "kustomization.yaml",
+    ]);
   });
 
   it("refuses to write through a symlinked namespace directory", () => {

@@ -1,0 +1,53 @@
+// Runs watchdog cycles in a process of its own, so its peak RSS is the
+// watchdog's alone. Usage: node bench/watchdog-scale-worker.mjs <bare repo> <prometheus url> <cycles>
+// Prints one JSON line: cycle times (ms), Prometheus requests per cycle, peak RSS (MB).
+import { GitWorkingCopy } from "../dist/gitops/repo.js";
+import { PrometheusClient } from "../dist/prometheus/client.js";
+import { runCycle } from "../dist/watchdog/cycle.js";
+import { silentLogger } from "../dist/watchdog/log.js";
+import { watchSettings } from "../dist/watchdog/settings.js";
+
+const [bare, prometheus, cyclesArg] = process.argv.slice(2);
+const cycles = Number(cyclesArg ?? 10);
+const client = new PrometheusClient({ url: prometheus, timeoutMs: 10_000 });
+let requests = 0;
+const metrics = {
+  query(q, t) {
+    requests++;
+    return client.query(q, t);
+  },
+  queryRange(q, r) {
+    requests++;
+    return client.queryRange(q, r);
+  },
+};
+const repo = await GitWorkingCopy.open({
+  remote: bare,
+  branch: "main",
+  author: { name: "bench", email: "bench@localhost" },
+});
+const times = [];
+const queries = [];
+let outcomes = 0;
+const evaluated = new Map();
+for (let i = 0; i < cycles; i++) {
+  // Start each cycle on a fresh interval so every rollout is due, as in a steady loop.
+  await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 30));
+  requests = 0;
+  const started = performance.now();
+  const report = await runCycle({
+    repo,
+    metrics,
+    settings: (dir) => watchSettings(dir, {}),
+    now: Date.now,
+    log: silentLogger,
+    evaluated,
+  });
+  times.push(performance.now() - started);
+  queries.push(requests);
+  outcomes = report.outcomes.length;
+  if (report.metricsErrors.length > 0) throw new Error(report.metricsErrors[0]);
+}
+console.log(
+  JSON.stringify({ times, queries, outcomes, peakRssMb: process.resourceUsage().maxRSS / 1024 }),
+);

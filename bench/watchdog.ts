@@ -1,0 +1,281 @@
+/**
+ * `npm run bench:watchdog`: how fast the watchdog reacts and how it scales,
+ * measured against a real Prometheus (1 s scrape) and real git. Prints
+ * figures; asserts nothing.
+ *
+ *  A. reaction: the scrape that first holds the breach → rollback pushed (rollbackAfter: 1)
+ *  B. end to end: regression injected → rollback pushed, 1 s scrape and 1 s interval
+ *  C. scale: 1,000 active rollouts in one watchdog: queries per cycle, cycle time, peak RSS
+ *
+ * Flags: --trials N (default 7), --rollouts N (default 1000), --only a|b|c
+ */
+import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { cpus } from "node:os";
+import { stringify } from "yaml";
+import { compileRollouts, rootKustomization } from "../src/compile/compile.js";
+import { createLogger } from "../src/watchdog/log.js";
+import { startWatchdog } from "../src/watchdog/watchdog.js";
+import { BareRemote } from "../test/support/git-remote.js";
+import { makeRollout, makeSpec } from "../test/support/make-spec.js";
+import { startPrometheus } from "../test/support/prometheus-server.js";
+import { fastSpec } from "../test/support/rollout-repo.js";
+import { decisionSubjects, startHarness, waitFor } from "../test/support/watchdog-harness.js";
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : (args[i + 1] ?? fallback);
+};
+const TRIALS = Number(flag("trials", "7"));
+const ROLLOUTS = Number(flag("rollouts", "1000"));
+const ONLY = flag("only", "abc");
+
+function stats(values: number[]): string {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
+  const median =
+    s.length % 2 === 1
+      ? at(0.5)
+      : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+  return `median ${median.toFixed(0)} ms, min ${s[0]?.toFixed(0)}, max ${s.at(-1)?.toFixed(0)} (n=${s.length})`;
+}
+
+/** Timestamp (ms) of the first scraped sample of a series, from Prometheus' raw samples. */
+async function firstSampleMs(prometheusUrl: string, selector: string): Promise<number> {
+  const url = `${prometheusUrl}/api/v1/query?query=${encodeURIComponent(`${selector}[5m]`)}`;
+  const body = (await (await fetch(url)).json()) as {
+    data: { result: { values: [number, string][] }[] };
+  };
+  const first = Math.min(...body.data.result.flatMap((r) => r.values.map((v) => v[0])));
+  if (!Number.isFinite(first)) throw new Error(`no samples for ${selector}`);
+  return first * 1000;
+}
+
+interface Trial {
+  readonly injectedAt: number;
+  readonly firstBreachScrape: number;
+  readonly pushedAt: number;
+}
+
+/** One rollback: healthy canary, then v2 breaks; times of injection, first breaching scrape, and push. */
+async function rollbackTrial(
+  interval: string,
+  window: string,
+  change: object,
+  breachSelector: string,
+  seed: number,
+): Promise<Trial> {
+  const h = await startHarness({
+    seed,
+    rps: 400,
+    spec: fastSpec({
+      analysis: { interval, window, rollbackAfter: 1, promoteAfter: 100_000, minRequests: 10 },
+    }),
+  });
+  let pushedAt = 0;
+  const log = createLogger({
+    json: true,
+    write: (line) => {
+      if (pushedAt === 0 && line.includes('"msg":"decision"')) pushedAt = Date.now();
+    },
+  });
+  const controller = new AbortController();
+  const watchdog = startWatchdog({
+    ...(await h.deps({ log })),
+    loopIntervalMs: 1000,
+    signal: controller.signal,
+  });
+  try {
+    // A few healthy cycles first, so the watchdog is in its steady loop.
+    await new Promise((r) => setTimeout(r, 3000));
+    if (decisionSubjects(h).length > 0)
+      throw new Error(`unexpected decision before the regression: ${decisionSubjects(h)}`);
+    const injectedAt = Date.now();
+    h.sim.setBehaviour("v2", change);
+    await waitFor("rollback", () => pushedAt > 0, 30_000);
+    const firstBreachScrape = await firstSampleMs(h.prom.url, breachSelector);
+    return { injectedAt, firstBreachScrape, pushedAt };
+  } finally {
+    controller.abort();
+    await watchdog.done;
+    await h.close();
+  }
+}
+
+async function partA(): Promise<void> {
+  console.log(
+    `\nA. reaction: first breaching scrape → rollback pushed (rollbackAfter: 1, interval 100ms, window 2s, 1 s scrape), ${TRIALS} trials`,
+  );
+  const reactions: number[] = [];
+  for (let i = 0; i < TRIALS; i++) {
+    // Every v2 request fails: the first scrape holding a 5xx series already breaches 5 %.
+    const t = await rollbackTrial(
+      "100ms",
+      "2s",
+      { errorRate: 1 },
+      'istio_requests_total{destination_version="v2",reporter="destination",response_code=~"5.."}',
+      100 + i,
+    );
+    reactions.push(t.pushedAt - t.firstBreachScrape);
+    console.log(
+      `   trial ${i + 1}: ${(t.pushedAt - t.firstBreachScrape).toFixed(0)} ms (injected → pushed ${(t.pushedAt - t.injectedAt).toFixed(0)} ms)`,
+    );
+  }
+  console.log(`   reaction: ${stats(reactions)}   target ≤ 300 ms median`);
+}
+
+async function partB(): Promise<void> {
+  console.log(
+    `\nB. end to end: regression injected → rollback pushed (1 s scrape, interval 1s, window 5s, rollbackAfter: 1), ${TRIALS} trials each`,
+  );
+  const kinds: [string, object][] = [
+    ["5xx (all v2 requests fail)", { errorRate: 1 }],
+    ["latency (v2 median 40 → 400 ms)", { latencyMedianMs: 400 }],
+  ];
+  for (const [name, change] of kinds) {
+    const totals: number[] = [];
+    for (let i = 0; i < TRIALS; i++) {
+      const t = await rollbackTrial(
+        "1s",
+        "5s",
+        change,
+        'istio_requests_total{destination_version="v2"}',
+        200 + i,
+      );
+      totals.push(t.pushedAt - t.injectedAt);
+    }
+    console.log(`   ${name}: ${stats(totals)}   target ≤ 3000 ms`);
+  }
+}
+
+/** Istio-format metrics for `n` services × 2 versions, counters growing at fixed rates (a stand-in exporter for scale). */
+async function startScaleExporter(
+  n: number,
+): Promise<{ target: string; close: () => Promise<void> }> {
+  const started = Date.now();
+  const buckets = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+  // Cumulative share of requests ≤ each bucket for a ~40 ms median.
+  const share = [0, 0, 0, 0.01, 0.05, 0.6, 0.97, 0.995, 0.999, 1, 1, 1, 1];
+  const server = createServer((_req, res) => {
+    const seconds = (Date.now() - started) / 1000;
+    const lines: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const svc = `svc-${String(i).padStart(4, "0")}`;
+      for (const [version, rps] of [
+        ["v1", 40],
+        ["v2", 10],
+      ] as const) {
+        const base = `destination_service_name="${svc}",destination_service_namespace="scale",destination_version="${version}"`;
+        const total = rps * seconds;
+        for (const reporter of ["source", "destination"]) {
+          lines.push(
+            `istio_requests_total{reporter="${reporter}",${base},response_code="200"} ${(total * 0.999).toFixed(3)}`,
+          );
+          lines.push(
+            `istio_requests_total{reporter="${reporter}",${base},response_code="503"} ${(total * 0.001).toFixed(3)}`,
+          );
+        }
+        buckets.forEach((le, j) => {
+          const count = (total * (share[j] as number)).toFixed(3);
+          lines.push(
+            `istio_request_duration_milliseconds_bucket{reporter="destination",${base},le="${le}"} ${count}`,
+          );
+        });
+        lines.push(
+          `istio_request_duration_milliseconds_bucket{reporter="destination",${base},le="+Inf"} ${total.toFixed(3)}`,
+        );
+      }
+    }
+    res
+      .writeHead(200, { "content-type": "text/plain; version=0.0.4" })
+      .end(`${lines.join("\n")}\n`);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    target: `127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+function scaleRemote(n: number): BareRemote {
+  const files: Record<string, string> = { "meshcanary.yaml": "specs: rollouts\nout: manifests\n" };
+  const rollouts = [];
+  for (let i = 0; i < n; i++) {
+    const name = `svc-${String(i).padStart(4, "0")}`;
+    const doc = makeSpec({
+      metadata: { name, namespace: "scale" },
+      spec: {
+        service: { host: name, port: 8080 },
+        traffic: { canaryWeight: 20, steps: [20, 50, 100] },
+        analysis: {
+          interval: "1s",
+          window: "10s",
+          promoteAfter: 100_000,
+          rollbackAfter: 2,
+          minRequests: 20,
+          sla: { latency: { maxMs: 150 } },
+        },
+      },
+    });
+    files[`rollouts/${name}.yaml`] = stringify(doc);
+    rollouts.push(makeRollout(doc, `rollouts/${name}.yaml`));
+  }
+  for (const f of compileRollouts(rollouts)) files[`manifests/${f.path}`] = f.content;
+  files["manifests/kustomization.yaml"] = rootKustomization(
+    rollouts.map((r) => `scale/${r.name}`),
+  ).content;
+  return new BareRemote(files);
+}
+
+async function partC(): Promise<void> {
+  console.log(
+    `\nC. scale: ${ROLLOUTS} active rollouts in one watchdog (real Prometheus, ${ROLLOUTS * 2} service versions, 1 s scrape)`,
+  );
+  const exporter = await startScaleExporter(ROLLOUTS);
+  const prom = await startPrometheus({ targets: [exporter.target] });
+  try {
+    await prom.waitForSeries('istio_requests_total{destination_service_name="svc-0000"}', 30_000);
+    await new Promise((r) => setTimeout(r, 11_000)); // a full 10 s window of data
+    for (const n of [1, ROLLOUTS]) {
+      const remote = scaleRemote(n);
+      try {
+        const out = execFileSync(
+          process.execPath,
+          ["bench/watchdog-scale-worker.mjs", remote.bare, prom.url, "8"],
+          { encoding: "utf8" },
+        );
+        const r = JSON.parse(out) as {
+          times: number[];
+          queries: number[];
+          outcomes: number;
+          peakRssMb: number;
+        };
+        // The first cycle clones and warms up; report the steady ones.
+        const steady = r.times.slice(1);
+        console.log(
+          `   ${String(n).padStart(5)} rollouts: ${r.outcomes} checked per cycle, Prometheus requests per cycle ${[...new Set(r.queries.slice(1))].join("/")}, cycle ${stats(steady)}, peak RSS ${r.peakRssMb.toFixed(0)} MB`,
+        );
+      } finally {
+        remote.remove();
+      }
+    }
+    console.log(
+      "   targets: requests per cycle the same as for 1 rollout, cycle ≤ 1000 ms, peak RSS ≤ 200 MB",
+    );
+  } finally {
+    await prom.close();
+    await exporter.close();
+  }
+}
+
+console.log(`meshcanary watchdog benchmark — node ${process.version}, ${cpus().length} CPUs`);
+if (ONLY.includes("a")) await partA();
+if (ONLY.includes("b")) await partB();
+if (ONLY.includes("c")) await partC();
