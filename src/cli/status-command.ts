@@ -11,7 +11,11 @@ import { PrometheusClient } from "../prometheus/client.js";
 import { parseDuration } from "../spec/duration.js";
 import { loadRollouts } from "../spec/load.js";
 import type { Rollout } from "../spec/types.js";
-import { evaluateRollouts, type RolloutOutcome } from "../watchdog/evaluate.js";
+import {
+  evaluateRollouts,
+  filesNeedingHistory,
+  type RolloutOutcome,
+} from "../watchdog/evaluate.js";
 import { watchSettings } from "../watchdog/settings.js";
 import type { Console } from "./console.js";
 
@@ -84,10 +88,7 @@ export async function statusCommand(
   const evaluation = await evaluateRollouts(rollouts, {
     metrics: new PrometheusClient({ url: flags.prometheus, timeoutMs }),
     nowMs: Date.now(),
-    stepStartedAt: async (r) =>
-      r.status?.stepStartedAt !== undefined
-        ? Date.parse(r.status.stepStartedAt)
-        : ((await repo?.lastChangeTime(r.source.file)) ?? 0),
+    lastChanged: (await repo?.lastChangeTimes(filesNeedingHistory(rollouts))) ?? new Map(),
   });
   const byRollout = new Map(evaluation.evaluated.map((e) => [e.rollout, e.outcome]));
   const views = rollouts.map((r) => statusView(r, byRollout.get(r)));

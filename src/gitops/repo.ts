@@ -26,8 +26,8 @@ export interface GitOpsRepo {
   readonly dir: string;
   /** Fetches and resets the working copy to the remote branch; returns its head commit. */
   sync(): Promise<string>;
-  /** Commit time (epoch ms) of the last commit that changed `path`, if any. */
-  lastChangeTime(path: string): Promise<number | undefined>;
+  /** Commit time (epoch ms) of the last commit that changed each of `paths`; paths never changed are absent. */
+  lastChangeTimes(paths: readonly string[]): Promise<Map<string, number>>;
   /** Commits the given paths; `undefined` when they hold no change. */
   commit(paths: readonly string[], message: string): Promise<string | undefined>;
   /** Pushes the branch without force; `rejected` when the remote moved on. */
@@ -106,9 +106,24 @@ export class GitWorkingCopy implements GitOpsRepo {
     return after;
   }
 
-  async lastChangeTime(path: string): Promise<number | undefined> {
-    const out = (await this.#run("log", ["log", "-1", "--format=%ct", "--", path])).trim();
-    return out === "" ? undefined : Number(out) * 1000;
+  async lastChangeTimes(paths: readonly string[]): Promise<Map<string, number>> {
+    const times = new Map<string, number>();
+    if (paths.length === 0) return times;
+    // One walk of the history, newest first, instead of one git process per file.
+    const out = await this.#run("log", [
+      "log",
+      "--format=%x00%ct",
+      "--name-only",
+      "--no-renames",
+      "--",
+      ...paths,
+    ]);
+    let time = 0;
+    for (const line of out.split("\n")) {
+      if (line.startsWith("\u0000")) time = Number(line.slice(1)) * 1000;
+      else if (line !== "" && !times.has(line)) times.set(line, time);
+    }
+    return new Map(paths.flatMap((p) => (times.has(p) ? [[p, times.get(p) as number]] : [])));
   }
 
   async commit(paths: readonly string[], message: string): Promise<string | undefined> {

@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type Diagnostic, FileSystemError, UsageError } from "../errors.js";
 import { checkAcrossRollouts, type LocatedRollout } from "./cross-checks.js";
 import { CONTROL_CHARACTER } from "./formats.js";
-import { parseRollouts } from "./parse-rollouts.js";
+import { type ParsedRollouts, parseRollouts } from "./parse-rollouts.js";
 
 /** Larger spec files are refused: a rollout spec is a few KiB, so this is a mistake or an attack. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
@@ -18,9 +18,13 @@ export interface LoadResult {
   readonly notes: string[];
 }
 
+/** Parse results by absolute path, reused while a file's text is unchanged (parsing is a pure function of it). */
+export type SpecCache = Map<string, { readonly text: string; readonly parsed: ParsedRollouts }>;
+
 export interface LoadOptions {
   /** Directory messages are relative to; default `process.cwd()`. */
   readonly cwd?: string;
+  readonly cache?: SpecCache;
 }
 
 export function loadRollouts(paths: readonly string[], options: LoadOptions = {}): LoadResult {
@@ -47,7 +51,12 @@ export function loadRollouts(paths: readonly string[], options: LoadOptions = {}
       }
       const text = readSpecFile(file, shown, result.diagnostics);
       if (text === undefined) continue;
-      const parsed = parseRollouts(shown, toPosix(relative(base, file)), text);
+      const cached = options.cache?.get(file);
+      const parsed =
+        cached?.text === text
+          ? cached.parsed
+          : parseRollouts(shown, toPosix(relative(base, file)), text);
+      options.cache?.set(file, { text, parsed });
       result.rollouts.push(...parsed.rollouts);
       result.diagnostics.push(...parsed.diagnostics);
       result.notes.push(...parsed.notes);

@@ -19,11 +19,11 @@ import { GitError, type GitOpsRepo } from "../gitops/repo.js";
 import { applyOutput, planOutput } from "../output/write-output.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
 import { applyDecisionEdit, SpecEditError } from "../spec/edit.js";
-import { loadRollouts } from "../spec/load.js";
+import { loadRollouts, type SpecCache } from "../spec/load.js";
 import { parseRollouts } from "../spec/parse-rollouts.js";
 import type { Rollout, RolloutStatus } from "../spec/types.js";
 import type { ArgoCdSync } from "./argocd.js";
-import { evaluateRollouts, type RolloutOutcome } from "./evaluate.js";
+import { evaluateRollouts, filesNeedingHistory, type RolloutOutcome } from "./evaluate.js";
 import type { Logger } from "./log.js";
 import type { Telemetry } from "./telemetry.js";
 
@@ -52,6 +52,8 @@ export interface CycleDeps {
    * cycles so each check time is judged once; decisions never depend on it.
    */
   readonly evaluated?: Map<string, number>;
+  /** Parsed spec files by path and text, kept by a loop so unchanged files are not parsed again. */
+  readonly parsed?: SpecCache;
 }
 
 export interface CycleReport {
@@ -87,7 +89,7 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
   const settings = deps.settings(repo.dir);
   const loaded = loadRollouts(
     settings.specs.map((p) => join(repo.dir, p)),
-    { cwd: repo.dir },
+    { cwd: repo.dir, ...(deps.parsed === undefined ? {} : { cache: deps.parsed }) },
   );
   const invalidFiles = new Set(loaded.diagnostics.map((d) => d.file));
   for (const d of loaded.diagnostics)
@@ -103,7 +105,7 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
   const evaluation = await evaluateRollouts(rollouts, {
     metrics: deps.metrics,
     nowMs,
-    stepStartedAt: (rollout) => stepStartedAt(repo, rollout),
+    lastChanged: await repo.lastChangeTimes(filesNeedingHistory(rollouts)),
     ...(deps.evaluated === undefined ? {} : { evaluated: deps.evaluated }),
   });
   const actionable: { rollout: Rollout; decision: Actionable }[] = [];
@@ -177,13 +179,6 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
     pushed,
     ...(evaluation.nextCheckMs === undefined ? {} : { nextCheckMs: evaluation.nextCheckMs }),
   };
-}
-
-/** From `status.stepStartedAt`, else when a person last committed the spec (they set the weight). */
-async function stepStartedAt(repo: GitOpsRepo, rollout: Rollout): Promise<number> {
-  const recorded = rollout.status?.stepStartedAt;
-  if (recorded !== undefined) return Date.parse(recorded);
-  return (await repo.lastChangeTime(rollout.source.file)) ?? 0;
 }
 
 function newStatus(rollout: Rollout, decision: Actionable, atMs: number): RolloutStatus {

@@ -38,8 +38,11 @@ export interface Evaluation {
 export interface EvaluateOptions {
   readonly metrics: MetricsSource;
   readonly nowMs: number;
-  /** When the rollout's current weight was set (epoch ms); checks before it do not count. */
-  readonly stepStartedAt: (rollout: Rollout) => Promise<number>;
+  /**
+   * When each spec file last changed in git (epoch ms): the step start of a
+   * rollout without `status.stepStartedAt` (a person just set its weight).
+   */
+  readonly lastChanged: ReadonlyMap<string, number>;
   /** Newest check time already evaluated per rollout; rollouts with nothing newer are skipped. */
   readonly evaluated?: ReadonlyMap<string, number>;
 }
@@ -60,7 +63,7 @@ export async function evaluateRollouts(
     );
     if ((options.evaluated?.get(rolloutId(rollout)) ?? Number.NEGATIVE_INFINITY) >= newest)
       continue;
-    const started = await options.stepStartedAt(rollout);
+    const started = stepStartedAt(rollout, options.lastChanged);
     // Strictly after: a check at the very instant of a decision belongs to the step before.
     const times = checkTimes(rollout.analysis, nowMs, started).filter((t) => t > started);
     if (times.length === 0) {
@@ -86,6 +89,22 @@ export async function evaluateRollouts(
     metricsErrors: [...metricsErrors],
     ...(nextCheckMs === undefined ? {} : { nextCheckMs }),
   };
+}
+
+/** When the current weight was set: `status.stepStartedAt`, else when a person last committed the spec. */
+export function stepStartedAt(rollout: Rollout, lastChanged: ReadonlyMap<string, number>): number {
+  const recorded = rollout.status?.stepStartedAt;
+  return recorded !== undefined
+    ? Date.parse(recorded)
+    : (lastChanged.get(rollout.source.file) ?? 0);
+}
+
+/** The spec files whose step start comes from git history. */
+export function filesNeedingHistory(rollouts: readonly Rollout[]): string[] {
+  const files = rollouts
+    .filter((r) => isActive(r) && r.status?.stepStartedAt === undefined)
+    .map((r) => r.source.file);
+  return [...new Set(files)];
 }
 
 function outcome(

@@ -6,10 +6,11 @@
  */
 import { ExitCode } from "../errors.js";
 import { HistoryRewrittenError } from "../gitops/repo.js";
+import type { SpecCache } from "../spec/load.js";
 import { type CycleDeps, type CycleReport, runCycle } from "./cycle.js";
 import type { Health } from "./http-server.js";
 
-export interface WatchdogOptions extends Omit<CycleDeps, "evaluated"> {
+export interface WatchdogOptions extends Omit<CycleDeps, "evaluated" | "parsed"> {
   /** Longest sleep between cycles (`--interval`). */
   readonly loopIntervalMs: number;
   /** Aborting ends the loop after the cycle in progress. */
@@ -28,12 +29,13 @@ const WAKE_SLACK_MS = 25;
 
 export function startWatchdog(options: WatchdogOptions): Watchdog {
   const evaluated = new Map<string, number>();
+  const parsed: SpecCache = new Map();
   let health: Health = {};
   const done = (async () => {
     while (options.signal?.aborted !== true) {
       let sleepMs = options.loopIntervalMs;
       try {
-        const report = await runCycle({ ...options, evaluated });
+        const report = await runCycle({ ...options, evaluated, parsed });
         const failed = report.metricsErrors.length > 0;
         options.telemetry?.cycles.inc({ result: failed ? "error" : "ok" });
         if (failed) {

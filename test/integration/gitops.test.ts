@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { redactUrlCredentials } from "../../src/gitops/redact.js";
 import { GitError, GitWorkingCopy, HistoryRewrittenError } from "../../src/gitops/repo.js";
-import { BareRemote } from "../support/git-remote.js";
+import { BareRemote, git } from "../support/git-remote.js";
 
 const AUTHOR = { name: "meshcanary", email: "meshcanary@localhost" };
 
@@ -82,13 +82,17 @@ describe("GitOps working copy (real git)", () => {
     expect(remote.head()).to.equal(rewritten);
   });
 
-  it("tells the commit time of the last change to a path", async () => {
+  it("tells the commit time of the last change to each path, in one walk of the history", async () => {
+    remote.commit("second", { "rollouts/b.yaml": "b: 1\n" });
+    const bTime = Number(git(remote.bare, "log", "-1", "--format=%ct", "main")) * 1000;
+    const aTime = Number(git(remote.bare, "log", "-1", "--format=%ct", "main~1")) * 1000;
     const repo = await open();
     await repo.sync();
-    const t = await repo.lastChangeTime("rollouts/a.yaml");
-    expect(t).to.be.a("number");
-    expect(Math.abs((t as number) - Date.now())).to.be.lessThan(60_000);
-    expect(await repo.lastChangeTime("nope.yaml")).to.equal(undefined);
+    const times = await repo.lastChangeTimes(["rollouts/a.yaml", "rollouts/b.yaml", "nope.yaml"]);
+    expect(Object.fromEntries(times)).to.deep.equal({
+      "rollouts/a.yaml": aTime,
+      "rollouts/b.yaml": bTime,
+    });
   });
 
   it("fails with a GitError naming the remote when it cannot be reached, without credentials", async () => {

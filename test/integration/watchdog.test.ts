@@ -175,7 +175,7 @@ describe("watchdog with real Prometheus and git", function () {
     const racing: GitOpsRepo = {
       dir: real.dir,
       sync: () => real.sync(),
-      lastChangeTime: (p) => real.lastChangeTime(p),
+      lastChangeTimes: (p) => real.lastChangeTimes(p),
       commit: (paths, message) => real.commit(paths, message),
       push: async () => {
         if (!raced) {
