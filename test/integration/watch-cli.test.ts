@@ -173,6 +173,35 @@ describe("meshcanary watch (process)", function () {
     }
   });
 
+  it("status shows phase, weight, step, the newest check and what the watchdog would do now", async () => {
+    h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 1000 } }) });
+    await new Promise((r) => setTimeout(r, 2000));
+    const local = runCli(["status", "rollouts", "--prometheus", h.prom.url], h.remote.person);
+    expect(local.code).to.equal(0);
+    const lines = local.stdout.split("\n");
+    expect(lines[0]).to.equal("recs/recommend  Progressing  20% (step 1/3)");
+    expect(lines[1]).to.match(
+      /^ {2}last check: \S+Z healthy: p99 latency \d+ ms ≤ 150 ms; error rate [\d.]+% ≤ 5\.00%; \d+ canary requests$/,
+    );
+    expect(lines[2]).to.match(/^ {2}now: hold: healthy in \d+ of 1000 checks needed to advance$/);
+    const remote = runCli(
+      ["status", "--repo", h.remote.bare, "--prometheus", h.prom.url, "--json"],
+      h.remote.root,
+    );
+    expect(remote.code).to.equal(0);
+    const views = JSON.parse(remote.stdout) as {
+      rollout: string;
+      phase: string;
+      weight: number;
+      step: number;
+      steps: number[];
+    }[];
+    expect(views.map((v) => [v.rollout, v.phase, v.weight, v.step, v.steps])).to.deep.equal([
+      ["recs/recommend", "Progressing", 20, 1, [20, 50, 100]],
+    ]);
+    expect(decisionSubjects(h)).to.deep.equal([]);
+  });
+
   it("stops on SIGTERM after the cycle in progress and exits 0", async () => {
     h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 100 } }) });
     const w = startCli(
