@@ -21,11 +21,13 @@ import { activeSpec, RUNS } from "../support/arbitraries.js";
 
 /** Indexes of lines removed from `a` and added in `b` by a longest-common-subsequence diff. */
 function lineDiff(a: string[], b: string[]): { removed: number[]; added: number[] } {
-  const lcs = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+  const width = b.length + 1;
+  const lcs = new Int32Array((a.length + 1) * width);
+  const at = (i: number, j: number) => lcs[i * width + j] as number;
   for (let i = a.length - 1; i >= 0; i--) {
     for (let j = b.length - 1; j >= 0; j--) {
-      lcs[i]![j] =
-        a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+      lcs[i * width + j] =
+        a[i] === b[j] ? at(i + 1, j + 1) + 1 : Math.max(at(i + 1, j), at(i, j + 1));
     }
   }
   const removed: number[] = [];
@@ -36,7 +38,7 @@ function lineDiff(a: string[], b: string[]): { removed: number[]; added: number[
     if (i < a.length && j < b.length && a[i] === b[j]) {
       i++;
       j++;
-    } else if (j < b.length && (i === a.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
+    } else if (j < b.length && (i === a.length || at(i, j + 1) >= at(i + 1, j))) {
       added.push(j++);
     } else {
       removed.push(i++);
