@@ -23,6 +23,7 @@ import { loadRollouts, type SpecCache } from "../spec/load.js";
 import { parseRollouts } from "../spec/parse-rollouts.js";
 import type { Rollout, RolloutStatus } from "../spec/types.js";
 import type { ArgoCdSync } from "./argocd.js";
+import { crashPoint, crashWhile } from "./crash-points.js";
 import { evaluateRollouts, filesNeedingHistory, type RolloutOutcome } from "./evaluate.js";
 import type { Logger } from "./log.js";
 import type { Telemetry } from "./telemetry.js";
@@ -119,11 +120,13 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
   for (const error of evaluation.metricsErrors)
     log.log("error", "Prometheus query failed; holding", { error });
 
+  if (actionable.length > 0 && deps.dryRun !== true) crashPoint("after-query");
   const commits: string[] = [];
   if (deps.dryRun !== true) {
     for (const { rollout, decision } of actionable) {
       try {
         const sha = await commitDecision(repo, settings, rollout, decision, nowMs);
+        crashPoint("after-commit");
         if (sha !== undefined) commits.push(sha);
       } catch (error) {
         if (!(error instanceof SpecEditError)) throw error;
@@ -137,7 +140,10 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
   }
   let pushed = false;
   if (commits.length > 0) {
-    if ((await repo.push()) === "rejected") return "rejected";
+    const pushing = repo.push();
+    await crashWhile("during-push", pushing);
+    if ((await pushing) === "rejected") return "rejected";
+    crashPoint("after-push");
     pushed = true;
   }
   for (const { rollout, decision } of actionable) {
@@ -227,6 +233,7 @@ async function commitDecision(
     );
   }
   writeFileSync(file, after);
+  crashPoint("after-edit");
   const outDir = join(repo.dir, settings.out);
   applyOutput(
     outDir,
