@@ -175,7 +175,9 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
   }
   for (const { outcome } of evaluation.evaluated) {
     const newest = outcome.checks[0];
-    if (newest !== undefined) deps.evaluated?.set(outcome.rollout, newest.at);
+    // A check Prometheus failed to answer is tried again next cycle, not taken as done.
+    if (newest !== undefined && newest.kind !== "error")
+      deps.evaluated?.set(outcome.rollout, newest.at);
   }
   return {
     outcomes: evaluation.evaluated.map((e) => e.outcome),

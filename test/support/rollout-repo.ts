@@ -13,8 +13,11 @@ export const VS_PATH = "manifests/recs/recommend/virtualservice.yaml";
 export const DR_PATH = "manifests/recs/recommend/destinationrule.yaml";
 
 /** A canary spec tuned for tests: 1 s checks over a 5 s window. */
-export function fastSpec(overrides: { traffic?: SpecDoc; analysis?: SpecDoc } = {}): SpecDoc {
+export function fastSpec(
+  overrides: { traffic?: SpecDoc; analysis?: SpecDoc; status?: SpecDoc } = {},
+): SpecDoc {
   return makeSpec({
+    ...(overrides.status === undefined ? {} : { status: overrides.status }),
     spec: {
       traffic: { canaryWeight: 20, steps: [20, 50, 100], ...overrides.traffic },
       analysis: {
