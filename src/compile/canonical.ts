@@ -19,11 +19,12 @@ function compareKeys(a: string, b: string): number {
 export function orderKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(orderKeys);
   if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort(compareKeys)) {
-      out[key] = orderKeys((value as Record<string, unknown>)[key]);
-    }
-    return out;
+    // fromEntries defines own properties: a "__proto__" key stays a key, never a prototype.
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort(compareKeys)
+        .map((key) => [key, orderKeys((value as Record<string, unknown>)[key])]),
+    );
   }
   return value;
 }

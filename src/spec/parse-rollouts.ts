@@ -14,6 +14,7 @@ import {
   formatPath,
   locate,
   MAX_ALIAS_COUNT,
+  type PathSegment,
   parseYamlFile,
   type SourceDocument,
 } from "./yaml-source.js";
@@ -53,7 +54,7 @@ export function parseRollouts(file: string, relativePath: string, text: string):
       result.notes.push(`${file}: skipped document ${source.index + 1}: ${describeDocument(data)}`);
       continue;
     }
-    const issues = checkSchema(data);
+    const issues = [...prototypeKeys(data), ...checkSchema(data)];
     if (issues.length === 0) issues.push(...checkSemantics(data as RolloutDocument));
     if (issues.length > 0) {
       result.diagnostics.push(...issues.map((issue) => toDiagnostic(source, issue)));
@@ -74,6 +75,22 @@ export function parseRollouts(file: string, relativePath: string, text: string):
  * kind there is a mistake to report, while other groups' documents (including
  * Argo Rollouts' own `kind: Rollout`) are skipped.
  */
+/**
+ * `__proto__` is a valid YAML key but, once in a JavaScript object, a trap for
+ * any code that copies keys by assignment. No field of a rollout needs it.
+ */
+function prototypeKeys(value: unknown, path: PathSegment[] = []): SpecIssue[] {
+  if (value === null || typeof value !== "object") return [];
+  const issues: SpecIssue[] = [];
+  for (const [key, child] of Object.entries(value)) {
+    const at = [...path, Array.isArray(value) ? Number(key) : key];
+    if (key === "__proto__")
+      issues.push({ path: at, message: "the key __proto__ is not allowed", at: "key" });
+    else issues.push(...prototypeKeys(child, at));
+  }
+  return issues;
+}
+
 function isRolloutDocument(data: unknown): boolean {
   if (data === null || typeof data !== "object" || Array.isArray(data)) return false;
   const { apiVersion } = data as Record<string, unknown>;

@@ -14,6 +14,7 @@ import { json, startStandIn } from "../support/stand-in-server.js";
 import {
   decisionSubjects,
   type Harness,
+  HEALTHY,
   startHarness,
   waitFor,
 } from "../support/watchdog-harness.js";
@@ -196,6 +197,47 @@ describe("meshcanary watch (process)", function () {
       ["recs/recommend", "Progressing", 20, 1, [20, 50, 100]],
     ]);
     expect(decisionSubjects(h)).to.deep.equal([]);
+  });
+
+  it("finishes the rollback in progress when SIGTERM arrives mid-cycle, then exits 0", async () => {
+    h = await startHarness({
+      spec: fastSpec({ analysis: { promoteAfter: 100, rollbackAfter: 1 } }),
+      versions: { ...HEALTHY, v2: { latencyMedianMs: 40, errorRate: 1 } },
+    });
+    await h.prom.waitForSeries(
+      'sum(rate(istio_requests_total{destination_version="v2",response_code=~"5.."}[5s])) > 0',
+      30_000,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const w = startCli(
+      ["watch", "--repo", h.remote.bare, "--prometheus", h.prom.url, "--interval", "1s"],
+      h.remote.root,
+    );
+    await waitFor(
+      "the watchdog to start",
+      () => w.output().stderr.includes('"msg":"watching"'),
+      10_000,
+    );
+    w.child.kill("SIGTERM");
+    expect(await w.exited).to.equal(0);
+    expect(decisionSubjects(h)).to.deep.equal(["rollback recs/recommend: 20% → 0%"]);
+  });
+
+  it("never shows credentials from the repo URL when git fails", () => {
+    const r = runCli(
+      [
+        "watch",
+        "--once",
+        "--repo",
+        "https://deploy:tok-SECRET-9@127.0.0.1:9/gitops.git",
+        "--prometheus",
+        "http://127.0.0.1:9",
+      ],
+      tmpdir(),
+    );
+    expect(r.code).to.equal(3);
+    expect(r.stderr).to.contain("https://***@127.0.0.1:9/gitops.git");
+    expect(r.stderr + r.stdout).to.not.contain("tok-SECRET-9");
   });
 
   it("stops on SIGTERM after the cycle in progress and exits 0", async () => {

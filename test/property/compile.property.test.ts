@@ -19,6 +19,16 @@ type VirtualService = { spec: { http: { match?: unknown; route: Route[] }[] } };
 
 const POSITIONED = /^r\.yaml:\d+:\d+: \S/;
 
+/** Replays a failure fast-check printed: PROPERTY_SEED and PROPERTY_PATH. */
+const REPLAY =
+  process.env.PROPERTY_SEED === undefined
+    ? {}
+    : {
+        seed: Number(process.env.PROPERTY_SEED),
+        path: process.env.PROPERTY_PATH ?? "",
+        endOnFailure: true,
+      };
+
 /** Every path (as segments) into a JSON-like value. */
 function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   const out: (string | number)[][] = [prefix];
@@ -150,7 +160,7 @@ describe(`compiler properties (${RUNS} runs each)`, function () {
         expect(last?.match).to.equal(undefined);
         expect(last?.route.map((r) => r.destination.subset)).to.deep.equal([rollout.stable.name]);
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, ...REPLAY },
     );
   });
 
@@ -168,7 +178,7 @@ describe(`compiler properties (${RUNS} runs each)`, function () {
           refusedCleanlyOrCompiles(stringify(mutated, { aliasDuplicateObjects: false }));
         },
       ),
-      { numRuns: RUNS },
+      { numRuns: RUNS, ...REPLAY },
     );
   });
 
@@ -183,7 +193,7 @@ describe(`compiler properties (${RUNS} runs each)`, function () {
           );
         },
       ),
-      { numRuns: RUNS },
+      { numRuns: RUNS, ...REPLAY },
     );
   });
 });
