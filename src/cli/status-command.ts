@@ -16,7 +16,7 @@ import {
   filesNeedingHistory,
   type RolloutOutcome,
 } from "../watchdog/evaluate.js";
-import { watchSettings } from "../watchdog/settings.js";
+import { repoSpecs } from "../watchdog/settings.js";
 import type { Console } from "./console.js";
 
 export interface StatusFlags {
@@ -78,7 +78,7 @@ export async function statusCommand(
     });
     await repo.sync();
     cwd = repo.dir;
-    specs = flags.specs !== undefined ? [flags.specs] : watchSettings(repo.dir, { out: "." }).specs;
+    specs = repoSpecs(repo.dir, flags.specs);
   }
   if (specs.length === 0) throw new UsageError("give spec paths, or --repo");
   const loaded = loadRollouts(specs, { cwd });

@@ -16,15 +16,3 @@ export function parseDuration(text: string): number | undefined {
   }
   return total;
 }
-
-/** Formats milliseconds as the shortest exact duration Prometheus accepts (`90s`, `1m`, `250ms`). */
-export function formatDuration(ms: number): string {
-  for (const [unit, size] of [
-    ["h", 3_600_000],
-    ["m", 60_000],
-    ["s", 1000],
-  ] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${Math.round(ms)}ms`;
-}

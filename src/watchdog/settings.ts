@@ -5,8 +5,13 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { DEFAULT_ISTIO_API_VERSION, type IstioApiVersion } from "../compile/compile.js";
-import { CONFIG_FILE, normalizeApiVersion, parseProjectConfig } from "../config/project-config.js";
+import { DEFAULT_ISTIO_API_VERSION } from "../compile/compile.js";
+import {
+  CONFIG_FILE,
+  normalizeApiVersion,
+  type ProjectConfig,
+  parseProjectConfig,
+} from "../config/project-config.js";
 import { UsageError } from "../errors.js";
 import type { WatchSettings } from "./cycle.js";
 
@@ -16,29 +21,45 @@ export interface SettingFlags {
   readonly apiVersion?: string;
 }
 
-export function watchSettings(repoDir: string, flags: SettingFlags): WatchSettings {
+function repoConfig(repoDir: string): ProjectConfig {
   const file = join(repoDir, CONFIG_FILE);
-  const config = existsSync(file)
+  return existsSync(file)
     ? parseProjectConfig(CONFIG_FILE, repoDir, readFileSync(file, "utf8"), file)
     : {};
-  const specs =
-    flags.specs !== undefined ? [flags.specs] : config.specs?.map((p) => relative(repoDir, p));
-  if (specs === undefined)
+}
+
+/** A path of the repo, relative to its root; refuses one that leads outside. */
+function inside(repoDir: string, path: string): string {
+  const rel = relative(repoDir, join(repoDir, path));
+  if (rel.startsWith("..")) throw new UsageError(`${path}: must be inside the repository`);
+  return rel === "" ? "." : rel;
+}
+
+/** Spec paths relative to the repo root: `--specs`, else meshcanary.yaml's `specs`. */
+export function repoSpecs(repoDir: string, flag?: string, config = repoConfig(repoDir)): string[] {
+  const specs = flag !== undefined ? [flag] : config.specs?.map((p) => relative(repoDir, p));
+  if (specs === undefined) {
     throw new UsageError(
       "no specs directory: give --specs or set specs in the repo's meshcanary.yaml",
     );
+  }
+  return specs.map((p) => inside(repoDir, p));
+}
+
+export function watchSettings(repoDir: string, flags: SettingFlags): WatchSettings {
+  const config = repoConfig(repoDir);
   const out = flags.out ?? (config.out === undefined ? undefined : relative(repoDir, config.out));
-  if (out === undefined)
+  if (out === undefined) {
     throw new UsageError(
       "no output directory: give --out or set out in the repo's meshcanary.yaml",
     );
-  for (const p of [...specs, out]) {
-    if (p.startsWith("..") || p.startsWith("/"))
-      throw new UsageError(`${p}: must be inside the repository`);
   }
-  const apiVersion: IstioApiVersion =
-    flags.apiVersion !== undefined
-      ? normalizeApiVersion(flags.apiVersion)
-      : (config.apiVersion ?? DEFAULT_ISTIO_API_VERSION);
-  return { specs, out, apiVersion };
+  return {
+    specs: repoSpecs(repoDir, flags.specs, config),
+    out: inside(repoDir, out),
+    apiVersion:
+      flags.apiVersion !== undefined
+        ? normalizeApiVersion(flags.apiVersion)
+        : (config.apiVersion ?? DEFAULT_ISTIO_API_VERSION),
+  };
 }

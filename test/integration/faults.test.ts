@@ -17,6 +17,7 @@ import { watchSettings } from "../../src/watchdog/settings.js";
 import { Telemetry } from "../../src/watchdog/telemetry.js";
 import { startWatchdog } from "../../src/watchdog/watchdog.js";
 import type { BareRemote } from "../support/git-remote.js";
+import { interceptPush } from "../support/intercept-push.js";
 import { fastSpec, rolloutRemote } from "../support/rollout-repo.js";
 import {
   json,
@@ -259,16 +260,10 @@ describe("watchdog fault matrix (stand-in Prometheus, real git)", function () {
     const d = await deps();
     const real = d.repo;
     let pushes = 0;
-    const alwaysRejected = {
-      dir: real.dir,
-      sync: () => real.sync(),
-      lastChangeTimes: (p: readonly string[]) => real.lastChangeTimes(p),
-      commit: (paths: readonly string[], m: string) => real.commit(paths, m),
-      push: async () => {
-        pushes++;
-        return "rejected" as const;
-      },
-    };
+    const alwaysRejected = interceptPush(real, async () => {
+      pushes++;
+      return "rejected";
+    });
     const error = await runCycle({ ...d, repo: alwaysRejected, maxAttempts: 3 }).catch(
       (e: unknown) => e,
     );
@@ -285,22 +280,16 @@ describe("watchdog fault matrix (stand-in Prometheus, real git)", function () {
     const d = await deps();
     const real = d.repo;
     let raced = false;
-    const racing = {
-      dir: real.dir,
-      sync: () => real.sync(),
-      lastChangeTimes: (p: readonly string[]) => real.lastChangeTimes(p),
-      commit: (paths: readonly string[], m: string) => real.commit(paths, m),
-      push: async () => {
-        if (!raced) {
-          raced = true;
-          const spec = remote
-            .show("rollouts/recommend.yaml")
-            .replace("canaryWeight: 20", "canaryWeight: 50");
-          remote.commit("recs: more traffic to v2", { "rollouts/recommend.yaml": spec });
-        }
-        return real.push();
-      },
-    };
+    const racing = interceptPush(real, async (push) => {
+      if (!raced) {
+        raced = true;
+        const spec = remote
+          .show("rollouts/recommend.yaml")
+          .replace("canaryWeight: 20", "canaryWeight: 50");
+        remote.commit("recs: more traffic to v2", { "rollouts/recommend.yaml": spec });
+      }
+      return push();
+    });
     const report = await runCycle({ ...d, repo: racing });
     expect(report.pushed).to.equal(true);
     expect(decisionSubjects({ remote })).to.deep.equal([

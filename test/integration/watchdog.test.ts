@@ -5,11 +5,11 @@
  */
 import { expect } from "chai";
 import { parse } from "yaml";
-import type { GitOpsRepo } from "../../src/gitops/repo.js";
 import { runCycle } from "../../src/watchdog/cycle.js";
 import { startWatchdog } from "../../src/watchdog/watchdog.js";
 import { runCli } from "../support/cli.js";
 import { git } from "../support/git-remote.js";
+import { interceptPush } from "../support/intercept-push.js";
 import { DR_PATH, fastSpec, SPEC_PATH, VS_PATH } from "../support/rollout-repo.js";
 import type { VersionBehaviour } from "../support/simulator.js";
 import {
@@ -172,25 +172,19 @@ describe("watchdog with real Prometheus and git", function () {
     const real = deps.repo;
     let raced = false;
     // A person pushes between the watchdog's commit and its push: the push is rejected.
-    const racing: GitOpsRepo = {
-      dir: real.dir,
-      sync: () => real.sync(),
-      lastChangeTimes: (p) => real.lastChangeTimes(p),
-      commit: (paths, message) => real.commit(paths, message),
-      push: async () => {
-        if (!raced) {
-          raced = true;
-          const spec = remote
-            .show(SPEC_PATH)
-            .replace("# The recommend rollout", "# Owned by the recs team. The recommend rollout");
-          remote.commit("docs: name the owning team", {
-            [SPEC_PATH]: spec,
-            "README.md": "recs rollouts\n",
-          });
-        }
-        return real.push();
-      },
-    };
+    const racing = interceptPush(real, async (push) => {
+      if (!raced) {
+        raced = true;
+        const spec = remote
+          .show(SPEC_PATH)
+          .replace("# The recommend rollout", "# Owned by the recs team. The recommend rollout");
+        remote.commit("docs: name the owning team", {
+          [SPEC_PATH]: spec,
+          "README.md": "recs rollouts\n",
+        });
+      }
+      return push();
+    });
     await waitFor("an advance", async () => (await runCycle({ ...deps, repo: racing })).pushed);
     expect(raced).to.equal(true);
     expect(decisionSubjects(h)).to.deep.equal([
