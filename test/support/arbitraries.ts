@@ -31,10 +31,14 @@ const matchRequest = fc
       uri: stringMatch,
       method: fc.constantFrom("GET", "POST", "PUT").map((exact) => ({ exact })),
       headers: fc.dictionary(headerName, stringMatch, { minKeys: 1, maxKeys: 3 }),
-      queryParams: fc.dictionary(fc.stringMatching(/^[a-zA-Z_]{1,10}$/), stringMatch, {
-        minKeys: 1,
-        maxKeys: 2,
-      }),
+      queryParams: fc.dictionary(
+        fc.stringMatching(/^[a-zA-Z_]{1,10}$/).filter((k) => k !== "__proto__"),
+        stringMatch,
+        {
+          minKeys: 1,
+          maxKeys: 2,
+        },
+      ),
       name: text,
       ignoreUriCase: fc.boolean(),
     },
