@@ -55,6 +55,8 @@ export interface CycleDeps {
   readonly evaluated?: Map<string, number>;
   /** Parsed spec files by path and text, kept by a loop so unchanged files are not parsed again. */
   readonly parsed?: SpecCache;
+  /** Spec problems already logged, kept by a loop so a standing problem is logged once. */
+  readonly reported?: Set<string>;
 }
 
 export interface CycleReport {
@@ -93,8 +95,15 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
     { cwd: repo.dir, ...(deps.parsed === undefined ? {} : { cache: deps.parsed }) },
   );
   const invalidFiles = new Set(loaded.diagnostics.map((d) => d.file));
-  for (const d of loaded.diagnostics)
-    log.log("warn", "invalid spec skipped", { problem: formatDiagnostic(d) });
+  const problems = loaded.diagnostics.map(formatDiagnostic);
+  // A loop logs each problem once, when it appears, not at every cycle.
+  for (const problem of problems.filter((p) => deps.reported?.has(p) !== true)) {
+    log.log("warn", "invalid spec skipped", { problem });
+  }
+  if (deps.reported !== undefined) {
+    deps.reported.clear();
+    for (const p of problems) deps.reported.add(p);
+  }
   telemetry?.invalidSpecs.set(invalidFiles.size);
   const rollouts = loaded.rollouts
     .filter((r) => !invalidFiles.has(r.source.file))

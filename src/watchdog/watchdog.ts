@@ -10,7 +10,7 @@ import type { SpecCache } from "../spec/load.js";
 import { type CycleDeps, type CycleReport, runCycle } from "./cycle.js";
 import type { Health } from "./http-server.js";
 
-export interface WatchdogOptions extends Omit<CycleDeps, "evaluated" | "parsed"> {
+export interface WatchdogOptions extends Omit<CycleDeps, "evaluated" | "parsed" | "reported"> {
   /** Longest sleep between cycles (`--interval`). */
   readonly loopIntervalMs: number;
   /** Aborting ends the loop after the cycle in progress. */
@@ -30,12 +30,13 @@ const WAKE_SLACK_MS = 25;
 export function startWatchdog(options: WatchdogOptions): Watchdog {
   const evaluated = new Map<string, number>();
   const parsed: SpecCache = new Map();
+  const reported = new Set<string>();
   let health: Health = {};
   const done = (async () => {
     while (options.signal?.aborted !== true) {
       let sleepMs = options.loopIntervalMs;
       try {
-        const report = await runCycle({ ...options, evaluated, parsed });
+        const report = await runCycle({ ...options, evaluated, parsed, reported });
         const failed = report.metricsErrors.length > 0;
         options.telemetry?.cycles.inc({ result: failed ? "error" : "ok" });
         if (failed) {

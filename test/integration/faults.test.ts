@@ -322,4 +322,33 @@ describe("watchdog fault matrix (stand-in Prometheus, real git)", function () {
       await watchdog.done;
     }
   });
+
+  it("skips an invalid spec, logs it once while it stands, and keeps deciding for the others", async () => {
+    respond = (q, res) => json(res, 200, answer(q, "v2"));
+    remote.commit("a broken spec", {
+      "rollouts/broken.yaml":
+        "apiVersion: meshcanary.dev/v1alpha1\nkind: Rollout\nmetadata: {name: Bad, namespace: recs}\n",
+    });
+    const controller = new AbortController();
+    const watchdog = startWatchdog({
+      ...(await deps()),
+      loopIntervalMs: 200,
+      signal: controller.signal,
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      controller.abort();
+      await watchdog.done;
+    }
+    const skipped = logs.filter((l) => l.includes('"msg":"invalid spec skipped"'));
+    expect(skipped.map((l) => (JSON.parse(l) as { problem: string }).problem)).to.deep.equal([
+      "rollouts/broken.yaml:1:1: spec: is required",
+      "rollouts/broken.yaml:3:18: metadata.name: must be a DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+    ]);
+    expect(await telemetry.registry.getSingleMetricAsString("meshcanary_invalid_specs")).to.contain(
+      "meshcanary_invalid_specs 1",
+    );
+    expect(decisionSubjects({ remote })[1]).to.equal("advance recs/recommend: 20% → 50%");
+  });
 });
