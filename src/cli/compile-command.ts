@@ -1,7 +1,15 @@
 /** `meshcanary compile` and `meshcanary validate`. */
 import { join, resolve } from "node:path";
-import { compileRollouts } from "../compile/compile.js";
-import { loadProjectConfig, normalizeApiVersion } from "../config/project-config.js";
+import {
+  compileRollouts,
+  DEFAULT_ISTIO_API_VERSION,
+  type IstioApiVersion,
+} from "../compile/compile.js";
+import {
+  loadProjectConfig,
+  normalizeApiVersion,
+  type ProjectConfig,
+} from "../config/project-config.js";
 import { OutOfDateError, UsageError } from "../errors.js";
 import { applyOutput } from "../output/write-output.js";
 import { compileProject, loadValidRollouts } from "../project.js";
@@ -23,12 +31,10 @@ export function compileCommand(paths: readonly string[], flags: CompileFlags, io
   const out = flags.out === undefined ? config.out : resolve(cwd, flags.out);
   if (out === undefined)
     throw new UsageError("no output directory: give --out DIR or set out in meshcanary.yaml");
-  const apiVersion =
-    flags.apiVersion === undefined ? config.apiVersion : normalizeApiVersion(flags.apiVersion);
   const project = compileProject({
     specs,
     out,
-    apiVersion: apiVersion ?? "networking.istio.io/v1",
+    apiVersion: apiVersionOf(flags, config),
     prune: flags.prune === true,
     cwd,
   });
@@ -64,10 +70,17 @@ export function validateCommand(
   const { rollouts, notes } = loadValidRollouts(specPaths(paths, config.specs), cwd);
   for (const note of notes) io.note(note);
   // Compiling in memory also proves the manifests pass Istio's schema.
-  const apiVersion =
-    flags.apiVersion === undefined ? config.apiVersion : normalizeApiVersion(flags.apiVersion);
-  compileRollouts(rollouts, apiVersion === undefined ? {} : { apiVersion });
+  compileRollouts(rollouts, { apiVersion: apiVersionOf(flags, config) });
   io.out(`${count(rollouts.length, "rollout")} valid`);
+}
+
+/** `--api-version`, else meshcanary.yaml's apiVersion, else networking.istio.io/v1. */
+function apiVersionOf(
+  flags: Pick<CompileFlags, "apiVersion">,
+  config: ProjectConfig,
+): IstioApiVersion {
+  if (flags.apiVersion !== undefined) return normalizeApiVersion(flags.apiVersion);
+  return config.apiVersion ?? DEFAULT_ISTIO_API_VERSION;
 }
 
 function specPaths(

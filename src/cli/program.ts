@@ -26,10 +26,14 @@ function configOption(): Option {
   );
 }
 
-/** Set by commands that decide their own exit code (watch, status). */
-let exitCode: number = ExitCode.ok;
-
-export function buildProgram(consoleFor: (quiet: boolean) => Console): Command {
+/**
+ * @param setExitCode for commands that decide their own exit code (watch,
+ * status); the others end with 0 or throw.
+ */
+export function buildProgram(
+  consoleFor: (quiet: boolean) => Console,
+  setExitCode: (code: number) => void = () => {},
+): Command {
   const { version } = readPackageJson<{ version: string }>("package.json");
   const program = new Command("meshcanary")
     .description(
@@ -130,7 +134,7 @@ export function buildProgram(consoleFor: (quiet: boolean) => Console): Command {
       "\nExamples:\n  meshcanary watch --repo git@git.example.com:platform/gitops.git --prometheus http://prometheus:9090 --listen 127.0.0.1:9464\n  meshcanary watch --repo /srv/gitops.git --prometheus http://127.0.0.1:9090 --once --dry-run",
     )
     .action(async (flags: WatchFlags, cmd: Command) => {
-      exitCode = await watchCommand(flags, io(cmd));
+      setExitCode(await watchCommand(flags, io(cmd)));
     });
 
   program
@@ -146,7 +150,7 @@ export function buildProgram(consoleFor: (quiet: boolean) => Console): Command {
     .option("--json", "print the status as JSON")
     .option("--query-timeout <duration>", "timeout of each Prometheus request", "5s")
     .action(async (paths: string[], flags: StatusFlags, cmd: Command) => {
-      exitCode = await statusCommand(paths, flags, io(cmd));
+      setExitCode(await statusCommand(paths, flags, io(cmd)));
     });
 
   return program;
@@ -157,8 +161,10 @@ export async function run(
   argv: readonly string[],
   consoleFor: (quiet: boolean) => Console = (quiet) => processConsole({ quiet }),
 ): Promise<number> {
-  const program = buildProgram(consoleFor);
-  exitCode = ExitCode.ok;
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram(consoleFor, (code) => {
+    exitCode = code;
+  });
   try {
     await program.parseAsync(argv as string[]);
     return exitCode;

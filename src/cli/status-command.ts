@@ -9,7 +9,7 @@ import { ExitCode, formatDiagnostic, UsageError } from "../errors.js";
 import { GitWorkingCopy } from "../gitops/repo.js";
 import { PrometheusClient } from "../prometheus/client.js";
 import { parseDuration } from "../spec/duration.js";
-import { loadRollouts } from "../spec/load.js";
+import { loadRollouts, rolloutsOfValidFiles } from "../spec/load.js";
 import type { Rollout } from "../spec/types.js";
 import {
   evaluateRollouts,
@@ -31,6 +31,8 @@ export interface StatusFlags {
 export interface RolloutStatusView {
   readonly rollout: string;
   readonly phase: string;
+  /** Whether the watchdog checks it (a canary, weight above 0, not finished). */
+  readonly active: boolean;
   readonly weight: number;
   /** 1-based index of the current weight in steps, 0 before the first. */
   readonly step: number;
@@ -51,6 +53,7 @@ export function statusView(rollout: Rollout, outcome?: RolloutOutcome): RolloutS
   return {
     rollout: rolloutId(rollout),
     phase: phaseOf(rollout),
+    active: isActive(rollout),
     weight: canaryWeight,
     step: steps.filter((s) => s <= canaryWeight).length,
     steps,
@@ -83,8 +86,7 @@ export async function statusCommand(
   if (specs.length === 0) throw new UsageError("give spec paths, or --repo");
   const loaded = loadRollouts(specs, { cwd });
   for (const d of loaded.diagnostics) io.error(formatDiagnostic(d));
-  const invalid = new Set(loaded.diagnostics.map((d) => d.file));
-  const rollouts = loaded.rollouts.filter((r) => !invalid.has(r.source.file)).map((r) => r.rollout);
+  const rollouts = rolloutsOfValidFiles(loaded);
   const evaluation = await evaluateRollouts(rollouts, {
     metrics: new PrometheusClient({ url: flags.prometheus, timeoutMs }),
     nowMs: Date.now(),
@@ -99,8 +101,7 @@ export async function statusCommand(
       io.out(`${v.rollout}  ${v.phase}  ${v.weight}% (step ${v.step}/${v.steps.length})`);
       if (v.lastCheck !== undefined) io.out(`  last check: ${v.lastCheck}`);
       if (v.next !== undefined) io.out(`  now: ${v.next}`);
-      else if (!isActive(rollouts.find((r) => rolloutId(r) === v.rollout) as Rollout))
-        io.out("  not active: the watchdog does not check it");
+      else if (!v.active) io.out("  not active: the watchdog does not check it");
     }
   }
   if (evaluation.metricsErrors.length > 0) {

@@ -48,6 +48,9 @@ export class GitWorkingCopy implements GitOpsRepo {
   readonly #branch: string;
   readonly #tracking: string;
   readonly #config: readonly string[];
+  /** The remote head the working copy was last reset to. */
+  #head: string | undefined;
+  #history: { readonly key: string; readonly times: ReadonlyMap<string, number> } | undefined;
 
   private constructor(dir: string, branch: string, author: WorkingCopyOptions["author"]) {
     this.dir = dir;
@@ -103,12 +106,15 @@ export class GitWorkingCopy implements GitOpsRepo {
     }
     await this.#run("reset", ["reset", "--quiet", "--hard", after]);
     await this.#run("clean", ["clean", "-q", "-ffdx"]);
+    this.#head = after;
     return after;
   }
 
   async lastChangeTimes(paths: readonly string[]): Promise<Map<string, number>> {
-    const times = new Map<string, number>();
-    if (paths.length === 0) return times;
+    if (paths.length === 0) return new Map();
+    // History only changes with the head: a loop waking every interval walks it once per new commit.
+    const key = `${this.#head ?? ""}\u0000${paths.join("\u0000")}`;
+    if (this.#head !== undefined && this.#history?.key === key) return new Map(this.#history.times);
     // One walk of the history, newest first, instead of one git process per file.
     const out = await this.#run("log", [
       "log",
@@ -118,12 +124,15 @@ export class GitWorkingCopy implements GitOpsRepo {
       "--",
       ...paths,
     ]);
+    const wanted = new Set(paths);
+    const times = new Map<string, number>();
     let time = 0;
     for (const line of out.split("\n")) {
       if (line.startsWith("\u0000")) time = Number(line.slice(1)) * 1000;
-      else if (line !== "" && !times.has(line)) times.set(line, time);
+      else if (wanted.has(line) && !times.has(line)) times.set(line, time);
     }
-    return new Map(paths.flatMap((p) => (times.has(p) ? [[p, times.get(p) as number]] : [])));
+    this.#history = { key, times };
+    return new Map(times);
   }
 
   async commit(paths: readonly string[], message: string): Promise<string | undefined> {

@@ -8,6 +8,7 @@ import { type Diagnostic, FileSystemError, UsageError } from "../errors.js";
 import { checkAcrossRollouts, type LocatedRollout } from "./cross-checks.js";
 import { CONTROL_CHARACTER } from "./formats.js";
 import { type ParsedRollouts, parseRollouts } from "./parse-rollouts.js";
+import type { Rollout } from "./types.js";
 
 /** Larger spec files are refused: a rollout spec is a few KiB, so this is a mistake or an attack. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
@@ -25,6 +26,16 @@ export interface LoadOptions {
   /** Directory messages are relative to; default `process.cwd()`. */
   readonly cwd?: string;
   readonly cache?: SpecCache;
+}
+
+/**
+ * The rollouts of files without problems. The watchdog and `status` go on
+ * with these while an invalid file is reported, since any part of a file
+ * with a problem may be wrong.
+ */
+export function rolloutsOfValidFiles(loaded: LoadResult): Rollout[] {
+  const invalid = new Set(loaded.diagnostics.map((d) => d.file));
+  return loaded.rollouts.filter((r) => !invalid.has(r.source.file)).map((r) => r.rollout);
 }
 
 export function loadRollouts(paths: readonly string[], options: LoadOptions = {}): LoadResult {

@@ -19,7 +19,7 @@ import { GitError, type GitOpsRepo } from "../gitops/repo.js";
 import { applyOutput, planOutput } from "../output/write-output.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
 import { applyDecisionEdit, SpecEditError } from "../spec/edit.js";
-import { loadRollouts, type SpecCache } from "../spec/load.js";
+import { loadRollouts, rolloutsOfValidFiles, type SpecCache } from "../spec/load.js";
 import { parseRollouts } from "../spec/parse-rollouts.js";
 import type { Rollout, RolloutStatus } from "../spec/types.js";
 import type { ArgoCdSync } from "./argocd.js";
@@ -94,7 +94,6 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
     settings.specs.map((p) => join(repo.dir, p)),
     { cwd: repo.dir, ...(deps.parsed === undefined ? {} : { cache: deps.parsed }) },
   );
-  const invalidFiles = new Set(loaded.diagnostics.map((d) => d.file));
   const problems = loaded.diagnostics.map(formatDiagnostic);
   // A loop logs each problem once, when it appears, not at every cycle.
   for (const problem of problems.filter((p) => deps.reported?.has(p) !== true)) {
@@ -104,10 +103,8 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
     deps.reported.clear();
     for (const p of problems) deps.reported.add(p);
   }
-  telemetry?.invalidSpecs.set(invalidFiles.size);
-  const rollouts = loaded.rollouts
-    .filter((r) => !invalidFiles.has(r.source.file))
-    .map((r) => r.rollout);
+  telemetry?.invalidSpecs.set(new Set(loaded.diagnostics.map((d) => d.file)).size);
+  const rollouts = rolloutsOfValidFiles(loaded);
 
   telemetry?.canaryWeight.reset();
   for (const rollout of rollouts.filter(isActive))
