@@ -41,8 +41,12 @@ function groupKey(r: Rollout): string {
 
 export function planGroups(due: readonly DueRollout[]): Group[] {
   const byKey = new Map<string, DueRollout[]>();
-  for (const d of due)
-    byKey.set(groupKey(d.rollout), [...(byKey.get(groupKey(d.rollout)) ?? []), d]);
+  for (const d of due) {
+    const key = groupKey(d.rollout);
+    const members = byKey.get(key);
+    if (members === undefined) byKey.set(key, [d]);
+    else members.push(d);
+  }
   return [...byKey.values()].map((members) => {
     const first = (members[0] as DueRollout).rollout.analysis;
     const all = members.flatMap((m) => m.times);
@@ -84,7 +88,11 @@ function indexBuckets(
     );
     const byTime = index.get(key) ?? new Map<number, Bucket[]>();
     index.set(key, byTime);
-    for (const [t, count] of s.points) byTime.set(t, [...(byTime.get(t) ?? []), { le, count }]);
+    for (const [t, count] of s.points) {
+      const buckets = byTime.get(t);
+      if (buckets === undefined) byTime.set(t, [{ le, count }]);
+      else buckets.push({ le, count });
+    }
   }
   return index;
 }
@@ -151,9 +159,14 @@ export async function gatherEvidence(
       ]);
       const failed =
         "error" in buckets ? buckets.error : "error" in requests ? requests.error : undefined;
-      const bucketIndex = "value" in buckets ? indexBuckets(buckets.value, group.scope) : new Map();
+      const bucketIndex =
+        "value" in buckets
+          ? indexBuckets(buckets.value, group.scope)
+          : new Map<string, Map<number, Bucket[]>>();
       const requestIndex =
-        "value" in requests ? indexRequests(requests.value, group.scope) : new Map();
+        "value" in requests
+          ? indexRequests(requests.value, group.scope)
+          : new Map<string, Map<number, ReporterCounts>>();
       group.members.forEach((member, i) => {
         const { service, namespace } = serviceOf(member.rollout);
         const key = seriesKey(
@@ -166,13 +179,13 @@ export async function gatherEvidence(
           member,
           member.times.map((t) => {
             const error = failed ?? customResult.error;
-            const counts = at(requestIndex, key, t) as ReporterCounts | undefined;
+            const counts = at(requestIndex, key, t);
             return {
               at: t,
               canary: {
                 ...(counts?.source === undefined ? {} : { source: counts.source }),
                 ...(counts?.destination === undefined ? {} : { destination: counts.destination }),
-                latencyBuckets: (at(bucketIndex, key, t) as Bucket[] | undefined) ?? [],
+                latencyBuckets: at(bucketIndex, key, t) ?? [],
               },
               custom: Object.fromEntries(
                 Object.entries(customResult.values).map(([name, byTime]) => [
