@@ -12,8 +12,8 @@ import {
   type Node,
   type Pair,
   parseAllDocuments,
-  stringify,
 } from "yaml";
+import { portableYaml } from "../portable-yaml.js";
 import type { RolloutStatus, Subset } from "./types.js";
 
 export interface DecisionEdit {
@@ -83,18 +83,15 @@ function column(text: string, offset: number): number {
 /** A value rendered to sit where `node` was: flow on one line for flow nodes and scalars, block lines indented to match otherwise. */
 function render(text: string, node: Node, value: unknown): string {
   if (!isCollection(node) || node.flow === true) {
-    return stringify(value, { ...STRINGIFY, collectionStyle: "flow" }).trimEnd();
+    return portableYaml(value, { collectionStyle: "flow" }).trimEnd();
   }
   const [start, end] = rangeOf(node, "value");
   const indent = " ".repeat(column(text, start));
   // A block value's range ends with its line break; keep it.
   const trailing = /\s*$/.exec(text.slice(start, end))?.[0] ?? "";
-  const lines = stringify(value, STRINGIFY).trimEnd().split("\n");
+  const lines = portableYaml(value).trimEnd().split("\n");
   return lines.map((line, i) => (i === 0 ? line : indent + line)).join("\n") + trailing;
 }
-
-/** YAML 1.1 quoting, so timestamps and `yes`-like strings stay strings for every reader. */
-const STRINGIFY = { lineWidth: 0, indentSeq: true, version: "1.1" } as const;
 
 function replaceValue(
   text: string,
@@ -129,7 +126,7 @@ function removePair(
 
 /** Sets a top-level key of the document, replacing its lines or appending them. */
 function setTopLevel(text: string, doc: Document.Parsed, key: string, value: unknown): Splice {
-  const block = stringify({ [key]: value }, STRINGIFY);
+  const block = portableYaml({ [key]: value });
   const pair = pairAt(doc, [], key);
   if (pair?.key?.range && pair.value?.range) {
     const start = lineStart(text, pair.key.range[0]);
