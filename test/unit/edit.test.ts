@@ -52,10 +52,18 @@ describe("spec edits", () => {
   });
 
   it("quotes values every YAML reader would otherwise read differently (found by test:long)", () => {
-    const status = { phase: "Progressing" as const, reason: "0o17", stepStartedAt: "2026-11-20T10:00:10Z" };
+    const status = {
+      phase: "Progressing" as const,
+      reason: "0o17",
+      stepStartedAt: "2026-11-20T10:00:10Z",
+    };
     const edited = applyDecisionEdit(EXAMPLE, 0, { canaryWeight: 10, status });
-    expect(edited).to.contain('  reason: "0o17"\n').and.to.contain('  stepStartedAt: "2026-11-20T10:00:10Z"\n');
-    expect(parseRollouts("r.yaml", "r.yaml", edited).rollouts[0]?.rollout.status).to.deep.equal(status);
+    expect(edited)
+      .to.contain('  reason: "0o17"\n')
+      .and.to.contain('  stepStartedAt: "2026-11-20T10:00:10Z"\n');
+    expect(parseRollouts("r.yaml", "r.yaml", edited).rollouts[0]?.rollout.status).to.deep.equal(
+      status,
+    );
   });
 
   it("replaces an existing status instead of adding a second one", () => {
