@@ -8,7 +8,7 @@ import type { MetricsSource, Series, TimeRange } from "../prometheus/metrics-sou
 import type { Rollout } from "../spec/types.js";
 import type { Bucket } from "./histogram.js";
 import { serviceOf, versionOf } from "./identity.js";
-import type { Evidence, RequestCounts } from "./judge.js";
+import type { Evidence, RequestCounts, VersionEvidence } from "./judge.js";
 import {
   type BatchScope,
   latencyBucketsQuery,
@@ -167,35 +167,39 @@ export async function gatherEvidence(
         "value" in requests
           ? indexRequests(requests.value, group.scope)
           : new Map<string, Map<number, ReporterCounts>>();
+      const versionAt = (key: string, t: number): VersionEvidence => {
+        const counts = at(requestIndex, key, t);
+        return {
+          ...(counts?.source === undefined ? {} : { source: counts.source }),
+          ...(counts?.destination === undefined ? {} : { destination: counts.destination }),
+          latencyBuckets: at(bucketIndex, key, t) ?? [],
+        };
+      };
       group.members.forEach((member, i) => {
-        const { service, namespace } = serviceOf(member.rollout);
-        const key = seriesKey(
+        const { rollout } = member;
+        const { service, namespace } = serviceOf(rollout);
+        const canaryKey = seriesKey(
           service,
           namespace,
-          versionOf(member.rollout.canary ?? member.rollout.stable),
+          versionOf(rollout.canary ?? rollout.stable),
         );
+        const stableKey = seriesKey(service, namespace, versionOf(rollout.stable));
         const customResult = custom[i] as CustomValues;
+        const error = failed ?? customResult.error;
         result.set(
           member,
-          member.times.map((t) => {
-            const error = failed ?? customResult.error;
-            const counts = at(requestIndex, key, t);
-            return {
-              at: t,
-              canary: {
-                ...(counts?.source === undefined ? {} : { source: counts.source }),
-                ...(counts?.destination === undefined ? {} : { destination: counts.destination }),
-                latencyBuckets: at(bucketIndex, key, t) ?? [],
-              },
-              custom: Object.fromEntries(
-                Object.entries(customResult.values).map(([name, byTime]) => [
-                  name,
-                  byTime.get(t) ?? Number.NaN,
-                ]),
-              ),
-              ...(error === undefined ? {} : { error }),
-            };
-          }),
+          member.times.map((t) => ({
+            at: t,
+            canary: versionAt(canaryKey, t),
+            stable: versionAt(stableKey, t),
+            custom: Object.fromEntries(
+              Object.entries(customResult.values).map(([name, byTime]) => [
+                name,
+                byTime.get(t) ?? Number.NaN,
+              ]),
+            ),
+            ...(error === undefined ? {} : { error }),
+          })),
         );
       });
     }),

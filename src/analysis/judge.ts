@@ -13,14 +13,19 @@ export interface RequestCounts {
   readonly errors: number;
 }
 
-/** What Prometheus said about the canary for the window ending at `at`. */
+/** What Prometheus said about one version (subset) for the window. */
+export interface VersionEvidence {
+  readonly source?: RequestCounts;
+  readonly destination?: RequestCounts;
+  /** Cumulative latency histogram (server side), as rates or counts. */
+  readonly latencyBuckets: readonly Bucket[];
+}
+
+/** What Prometheus said about the canary and the stable for the window ending at `at`. */
 export interface Evidence {
   readonly at: number;
-  readonly canary: {
-    readonly source?: RequestCounts;
-    readonly destination?: RequestCounts;
-    readonly latencyBuckets: readonly Bucket[];
-  };
+  readonly canary: VersionEvidence;
+  readonly stable: VersionEvidence;
   /** Custom metric values by name; NaN or absent when the query returned nothing. */
   readonly custom: Readonly<Record<string, number>>;
   /** Set when a query this check needs failed. */
@@ -50,11 +55,9 @@ export interface CheckResult {
   readonly reason?: string;
 }
 
-/** The canary's requests and 5xx share: the reporter that saw more requests, since only the caller sees a dead pod's 503s. */
-function traffic(evidence: Evidence): { requests: number; errorRate: number } {
-  const reports = [evidence.canary.source, evidence.canary.destination].filter(
-    (r) => r !== undefined,
-  );
+/** A version's requests and 5xx share: the reporter that saw more requests, since only the caller sees a dead pod's 503s. */
+export function traffic(version: VersionEvidence): { requests: number; errorRate: number } {
+  const reports = [version.source, version.destination].filter((r) => r !== undefined);
   const requests = Math.max(0, ...reports.map((r) => r.total));
   const errorRate = Math.max(0, ...reports.map((r) => (r.total > 0 ? r.errors / r.total : 0)));
   return { requests, errorRate };
@@ -68,7 +71,7 @@ export function judge(analysis: Analysis, evidence: Evidence): CheckResult {
   const { at } = evidence;
   if (evidence.error !== undefined)
     return { kind: "error", at, requests: 0, measurements: [], reason: evidence.error };
-  const { requests, errorRate } = traffic(evidence);
+  const { requests, errorRate } = traffic(evidence.canary);
   if (requests < analysis.minRequests || requests === 0) {
     return {
       kind: "nodata",

@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode, InvalidSpecError, MeshcanaryError } from "../errors.js";
 import { readPackageJson } from "../package-files.js";
+import { type BacktestFlags, backtestCommand } from "./backtest-command.js";
 import { compileCommand, validateCommand } from "./compile-command.js";
 import { type Console, processConsole } from "./console.js";
 import { type StatusFlags, statusCommand } from "./status-command.js";
@@ -149,8 +150,45 @@ export function buildProgram(
     .option("--specs <path>", "spec directory in --repo (default: its meshcanary.yaml specs)")
     .option("--json", "print the status as JSON")
     .option("--query-timeout <duration>", "timeout of each Prometheus request", "5s")
+    .option("--rollout <namespace/name>", "show only this rollout")
+    .option(
+      "--report <file.html>",
+      "also write a self-contained HTML report of one rollout: the last --report-range of latency, error rate and weight, and the checks judged now",
+    )
+    .option("--report-range <duration>", "history drawn by --report", "1h")
     .action(async (paths: string[], flags: StatusFlags, cmd: Command) => {
       setExitCode(await statusCommand(paths, flags, io(cmd)));
+    });
+
+  program
+    .command("backtest")
+    .description(
+      "Replay the watchdog over Prometheus history: what would these specs have decided between --from and --to? Uses the watchdog's own checks, judge and decisions; prints each decision with the values behind it.",
+    )
+    .argument("<paths...>", "spec files or directories")
+    .requiredOption("--prometheus <url>", "Prometheus base URL")
+    .requiredOption(
+      "--from <time>",
+      "start of the replay: RFC 3339 (2026-11-20T10:00:00Z), or now-<duration> (now-24h); the spec's weight is taken as set at this time",
+    )
+    .option("--to <time>", "end of the replay (RFC 3339, now, now-<duration>)", "now")
+    .option(
+      "--step <duration>",
+      "how often the replayed watchdog runs a cycle (default: the spec's analysis.interval; checks stay on that interval's grid)",
+    )
+    .option("--rollout <namespace/name>", "replay only this rollout of the given specs")
+    .option("--report <file.html>", "also write a self-contained HTML report (one rollout)")
+    .option(
+      "--json",
+      "print the timeline as JSON: every check and decision with values and thresholds",
+    )
+    .option("--query-timeout <duration>", "timeout of each Prometheus request", "30s")
+    .addHelpText(
+      "after",
+      "\nThe metrics are what really happened at the weights really set then; the replay judges them with these specs.\n\nExamples:\n  meshcanary backtest rollouts/recommend.yaml --prometheus http://prometheus:9090 --from 2026-11-20T10:00:00Z --to 2026-11-20T12:00:00Z\n  meshcanary backtest rollouts/ --prometheus http://127.0.0.1:9090 --from now-24h --json\n  meshcanary backtest rollouts/recommend.yaml --prometheus http://127.0.0.1:9090 --from now-2h --report report.html",
+    )
+    .action(async (paths: string[], flags: BacktestFlags, cmd: Command) => {
+      setExitCode(await backtestCommand(paths, flags, io(cmd)));
     });
 
   return program;

@@ -7,7 +7,10 @@ import { describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
 import { ExitCode, formatDiagnostic, UsageError } from "../errors.js";
 import { GitWorkingCopy } from "../gitops/repo.js";
-import { PrometheusClient } from "../prometheus/client.js";
+import { MetricsQueryError, PrometheusClient } from "../prometheus/client.js";
+import { renderReport } from "../report/render-report.js";
+import { type RolloutSeries, rolloutSeries } from "../report/series.js";
+import { statusReport } from "../report/status-report.js";
 import { parseDuration } from "../spec/duration.js";
 import { loadRollouts, rolloutsOfValidFiles } from "../spec/load.js";
 import type { Rollout } from "../spec/types.js";
@@ -18,6 +21,7 @@ import {
 } from "../watchdog/evaluate.js";
 import { repoSpecs } from "../watchdog/settings.js";
 import type { Console } from "./console.js";
+import { writeFileAtomic } from "./write-file-atomic.js";
 
 export interface StatusFlags {
   readonly prometheus: string;
@@ -26,6 +30,10 @@ export interface StatusFlags {
   readonly specs?: string;
   readonly json?: boolean;
   readonly queryTimeout: string;
+  readonly report?: string;
+  /** How much history `--report` draws, e.g. `1h`. */
+  readonly reportRange: string;
+  readonly rollout?: string;
 }
 
 export interface RolloutStatusView {
@@ -62,6 +70,22 @@ export function statusView(rollout: Rollout, outcome?: RolloutOutcome): RolloutS
   };
 }
 
+const emptySeries: RolloutSeries = {
+  times: [],
+  latencyMs: { stable: [], canary: [] },
+  errorRate: { stable: [], canary: [] },
+};
+
+/** `--report` draws one rollout: the only one given, or the only active one. */
+function reportedRollout(rollouts: readonly Rollout[]): Rollout {
+  if (rollouts.length === 1) return rollouts[0] as Rollout;
+  const active = rollouts.filter(isActive);
+  if (active.length === 1) return active[0] as Rollout;
+  throw new UsageError(
+    `--report draws one rollout; ${active.length > 1 ? `${active.length} are active` : `${rollouts.length} were given, none active`}: choose one with --rollout <namespace/name>`,
+  );
+}
+
 export async function statusCommand(
   paths: readonly string[],
   flags: StatusFlags,
@@ -70,6 +94,9 @@ export async function statusCommand(
   const timeoutMs = parseDuration(flags.queryTimeout);
   if (timeoutMs === undefined)
     throw new UsageError(`--query-timeout ${flags.queryTimeout}: expected a duration`);
+  const reportRangeMs = parseDuration(flags.reportRange);
+  if (reportRangeMs === undefined || reportRangeMs <= 0)
+    throw new UsageError(`--report-range ${flags.reportRange}: expected a duration such as 1h`);
   let cwd = process.cwd();
   let specs = paths;
   let repo: GitWorkingCopy | undefined;
@@ -86,10 +113,17 @@ export async function statusCommand(
   if (specs.length === 0) throw new UsageError("give spec paths, or --repo");
   const loaded = loadRollouts(specs, { cwd });
   for (const d of loaded.diagnostics) io.error(formatDiagnostic(d));
-  const rollouts = rolloutsOfValidFiles(loaded);
+  const rollouts = rolloutsOfValidFiles(loaded).filter(
+    (r) => flags.rollout === undefined || rolloutId(r) === flags.rollout,
+  );
+  if (flags.rollout !== undefined && rollouts.length === 0)
+    throw new UsageError(`--rollout ${flags.rollout}: no such rollout in the given specs`);
+  const reported = flags.report === undefined ? undefined : reportedRollout(rollouts);
+  const metrics = new PrometheusClient({ url: flags.prometheus, timeoutMs });
+  const nowMs = Date.now();
   const evaluation = await evaluateRollouts(rollouts, {
-    metrics: new PrometheusClient({ url: flags.prometheus, timeoutMs }),
-    nowMs: Date.now(),
+    metrics,
+    nowMs,
     lastChanged: (await repo?.lastChangeTimes(filesNeedingHistory(rollouts))) ?? new Map(),
   });
   const byRollout = new Map(evaluation.evaluated.map((e) => [e.rollout, e.outcome]));
@@ -103,6 +137,27 @@ export async function statusCommand(
       if (v.next !== undefined) io.out(`  now: ${v.next}`);
       else if (!v.active) io.out("  not active: the watchdog does not check it");
     }
+  }
+  if (
+    flags.report !== undefined &&
+    reported !== undefined &&
+    evaluation.metricsErrors.length === 0
+  ) {
+    const range = { fromMs: nowMs - reportRangeMs, toMs: nowMs };
+    const series = await rolloutSeries(metrics, [reported], range.fromMs, range.toMs).catch(
+      (error: unknown) => {
+        throw new MetricsQueryError((error as Error).message, "report");
+      },
+    );
+    const data = statusReport(
+      reported,
+      byRollout.get(reported),
+      series.get(reported) ?? emptySeries,
+      range,
+      phaseOf(reported),
+    );
+    writeFileAtomic(flags.report, renderReport(data));
+    io.note(`report written to ${flags.report}`);
   }
   if (evaluation.metricsErrors.length > 0) {
     for (const e of evaluation.metricsErrors) io.error(`meshcanary: ${e}`);

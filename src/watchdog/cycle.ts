@@ -5,23 +5,18 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Decision, isActive } from "../analysis/decide.js";
-import {
-  commitMessage,
-  decisionReason,
-  decisionValues,
-  describeCheck,
-} from "../analysis/explain.js";
+import { isActive } from "../analysis/decide.js";
+import { commitMessage, decisionReason, describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
 import { compileRollout, type IstioApiVersion, rolloutDir } from "../compile/compile.js";
 import { type Diagnostic, formatDiagnostic } from "../errors.js";
 import { GitError, type GitOpsRepo } from "../gitops/repo.js";
 import { applyOutput, planOutput } from "../output/write-output.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
-import { applyDecisionEdit, SpecEditError } from "../spec/edit.js";
+import { SpecEditError } from "../spec/edit.js";
 import { loadRollouts, rolloutsOfValidFiles, type SpecCache } from "../spec/load.js";
-import { parseRollouts } from "../spec/parse-rollouts.js";
-import type { Rollout, RolloutStatus } from "../spec/types.js";
+import type { Rollout } from "../spec/types.js";
+import { type Actionable, applyDecision, decisionTime } from "./apply-decision.js";
 import type { ArgoCdSync } from "./argocd.js";
 import { crashPoint, crashWhile } from "./crash-points.js";
 import { evaluateRollouts, filesNeedingHistory, type RolloutOutcome } from "./evaluate.js";
@@ -69,8 +64,6 @@ export interface CycleReport {
   /** When the next check of any active rollout falls due (epoch ms), for the loop's sleep. */
   readonly nextCheckMs?: number;
 }
-
-type Actionable = Exclude<Decision, { action: "hold" }>;
 
 export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   const nowMs = deps.now();
@@ -195,22 +188,6 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
   };
 }
 
-function newStatus(rollout: Rollout, decision: Actionable, atMs: number): RolloutStatus {
-  const at = new Date(atMs).toISOString();
-  const phase =
-    decision.action === "rollback"
-      ? "RolledBack"
-      : decision.action === "promote"
-        ? "Promoted"
-        : "Progressing";
-  return {
-    phase,
-    stepStartedAt: at,
-    reason: `${decision.action}: ${decisionReason(rollout, decision)}`,
-    lastDecision: { action: decision.action, at, values: decisionValues(decision) },
-  };
-}
-
 /** Edits the spec, recompiles its manifests exactly as `meshcanary compile` would, and commits both. */
 async function commitDecision(
   repo: GitOpsRepo,
@@ -219,28 +196,14 @@ async function commitDecision(
   decision: Actionable,
   nowMs: number,
 ): Promise<string | undefined> {
-  // The decision's time is its newest check time, not the wall clock: replicas write the same status.
-  const at = decision.basis[0]?.at ?? nowMs;
   const file = join(repo.dir, rollout.source.file);
-  const before = readFileSync(file, "utf8");
-  const after = applyDecisionEdit(before, rollout.source.documentIndex, {
-    canaryWeight: decision.action === "advance" ? decision.to : 0,
-    status: newStatus(rollout, decision, at),
-    ...(decision.action === "promote" && rollout.canary !== undefined
-      ? { promote: rollout.canary }
-      : {}),
-  });
-  // Re-read the edited document through the full validation before anything is written.
-  const reparsed = parseRollouts(rollout.source.file, rollout.source.relativePath, after);
-  const edited = reparsed.rollouts.find(
-    (r) => r.rollout.name === rollout.name && r.rollout.namespace === rollout.namespace,
+  const edited = applyDecision(
+    readFileSync(file, "utf8"),
+    rollout,
+    decision,
+    decisionTime(decision, nowMs),
   );
-  if (reparsed.diagnostics.length > 0 || edited === undefined) {
-    throw new SpecEditError(
-      `editing ${rollout.source.file} produced an invalid spec: ${reparsed.diagnostics.map(formatDiagnostic).join("; ")}`,
-    );
-  }
-  writeFileSync(file, after);
+  writeFileSync(file, edited.text);
   crashPoint("after-edit");
   const outDir = join(repo.dir, settings.out);
   applyOutput(

@@ -4,8 +4,10 @@
  * and kill -9 at random moments with restarts.
  */
 
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
 import fetch from "node-fetch";
 import { runCli, startCli } from "../support/cli.js";
@@ -196,6 +198,27 @@ describe("meshcanary watch (process)", function () {
     expect(views.map((v) => [v.rollout, v.phase, v.weight, v.step, v.steps])).to.deep.equal([
       ["recs/recommend", "Progressing", 20, 1, [20, 50, 100]],
     ]);
+    const report = join(h.remote.root, "status.html");
+    const drawn = runCli(
+      [
+        "status",
+        "rollouts",
+        "--prometheus",
+        h.prom.url,
+        "--report",
+        report,
+        "--report-range",
+        "1m",
+      ],
+      h.remote.person,
+    );
+    expect(drawn.code, drawn.stderr).to.equal(0);
+    const html = readFileSync(report, "utf8");
+    expect(html).to.include("Status of recs/recommend");
+    expect(html).to.include("Progressing at 20%");
+    expect(html).to.match(/data-series="latency-canary" d="M/);
+    expect(html).to.match(/data-series="latency-stable" d="M/);
+    expect(html).to.match(/data-check="healthy"/);
     expect(decisionSubjects(h)).to.deep.equal([]);
   });
 

@@ -24,6 +24,15 @@ export interface PrometheusOptions {
   readonly targets: readonly string[];
   /** Scrape and evaluation interval. Default `"1s"`. */
   readonly scrapeInterval?: string;
+  /** `--storage.tsdb.retention.time`. Default `"1d"`. */
+  readonly retention?: string;
+  /** More command-line flags, e.g. `--query.lookback-delta=1m`. */
+  readonly extraArgs?: readonly string[];
+  /**
+   * Runs once the (empty) data dir exists, before the first start: e.g. to
+   * backfill TSDB blocks into it. A throw fails `startPrometheus` and removes the temp dir.
+   */
+  readonly prepareDataDir?: (dataDir: string) => Promise<void>;
 }
 
 export interface PromSample {
@@ -44,10 +53,13 @@ export interface PrometheusServer {
   stop(): Promise<void>;
   /** `stop()`, then removes the temp directory (config and data). */
   close(): Promise<void>;
-  /** Polls an instant query until its result is non-empty; throws after `timeoutMs`. */
-  waitForSeries(promql: string, timeoutMs: number): Promise<void>;
-  /** One instant query; a vector or scalar result as samples. */
-  query(promql: string): Promise<PromSample[]>;
+  /**
+   * Polls an instant query until its result is non-empty; throws after
+   * `timeoutMs`. `atMs` evaluates it at that time instead of now.
+   */
+  waitForSeries(promql: string, timeoutMs: number, atMs?: number): Promise<void>;
+  /** One instant query, at `atMs` (epoch ms) or now; a vector or scalar result as samples. */
+  query(promql: string, atMs?: number): Promise<PromSample[]>;
   /** The tail of Prometheus's own stdout/stderr. */
   log(): string;
 }
@@ -71,6 +83,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const root = mkdtempSync(join(tmpdir(), "meshcanary-prometheus-"));
   const server = new PrometheusProcess(binary, root, options);
   try {
+    await options.prepareDataDir?.(server.dataDir);
     await server.startFirst();
   } catch (error) {
     await server.close();
@@ -104,6 +117,7 @@ class PrometheusProcess implements PrometheusServer {
   readonly #binary: string;
   readonly #root: string;
   readonly #configFile: string;
+  readonly #flags: readonly string[];
   readonly dataDir: string;
   #port = 0;
   #child: { readonly process: ChildProcess; readonly exited: Promise<Exit> } | undefined;
@@ -123,11 +137,20 @@ class PrometheusProcess implements PrometheusServer {
         scrape_timeout: interval,
         evaluation_interval: interval,
       },
-      scrape_configs: [
-        { job_name: "meshcanary-test", static_configs: [{ targets: [...options.targets] }] },
-      ],
+      // No targets (e.g. serving backfilled blocks only): no scrape config at all.
+      ...(options.targets.length === 0
+        ? {}
+        : {
+            scrape_configs: [
+              { job_name: "meshcanary-test", static_configs: [{ targets: [...options.targets] }] },
+            ],
+          }),
     };
     writeFileSync(this.#configFile, stringify(config));
+    this.#flags = [
+      `--storage.tsdb.retention.time=${options.retention ?? "1d"}`,
+      ...(options.extraArgs ?? []),
+    ];
   }
 
   get port(): number {
@@ -164,7 +187,7 @@ class PrometheusProcess implements PrometheusServer {
         `--config.file=${this.#configFile}`,
         `--storage.tsdb.path=${this.dataDir}`,
         `--web.listen-address=127.0.0.1:${this.#port}`,
-        "--storage.tsdb.retention.time=1d",
+        ...this.#flags,
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -214,12 +237,12 @@ class PrometheusProcess implements PrometheusServer {
     rmSync(this.#root, { recursive: true, force: true });
   }
 
-  async waitForSeries(promql: string, timeoutMs: number): Promise<void> {
+  async waitForSeries(promql: string, timeoutMs: number, atMs?: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = "no answer yet";
     for (;;) {
       try {
-        if ((await this.query(promql)).length > 0) return;
+        if ((await this.query(promql, atMs)).length > 0) return;
         last = "empty result";
       } catch (error) {
         // Expected while Prometheus is (re)starting; the deadline bounds it.
@@ -232,8 +255,10 @@ class PrometheusProcess implements PrometheusServer {
     }
   }
 
-  async query(promql: string): Promise<PromSample[]> {
-    const res = await fetch(`${this.url}/api/v1/query?query=${encodeURIComponent(promql)}`, {
+  async query(promql: string, atMs?: number): Promise<PromSample[]> {
+    // RFC 3339 keeps the millisecond exact (a float seconds string need not).
+    const at = atMs === undefined ? "" : `&time=${new Date(atMs).toISOString()}`;
+    const res = await fetch(`${this.url}/api/v1/query?query=${encodeURIComponent(promql)}${at}`, {
       signal: AbortSignal.timeout(5000),
     });
     const body = (await res.json()) as QueryResponse;

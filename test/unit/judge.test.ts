@@ -103,6 +103,11 @@ describe("judge", () => {
       latencyBuckets: bucketsAt(40, 1000),
       ...over,
     },
+    stable: {
+      destination: { total: 9000, errors: 18 },
+      source: { total: 9000, errors: 18 },
+      latencyBuckets: bucketsAt(40, 9000),
+    },
     custom: over.custom ?? {},
     ...(over.error === undefined ? {} : { error: over.error }),
   });

@@ -1,0 +1,266 @@
+/**
+ * `backtest`: the watchdog replayed over history. At each cycle time the
+ * rollouts go through `evaluateRollouts` (the watchdog's own check times,
+ * evidence, judge and `decide()`), and each decision is written into the
+ * spec's text with `applyDecision` (the watchdog's own edit and re-read), so
+ * the replay cannot drift from what the watchdog would have done. Only git is
+ * left out: the texts live in memory.
+ *
+ * What cannot be replayed: the metrics are what really happened, at the
+ * weights that were really set; the replay judges them with this spec.
+ */
+import { isActive } from "../analysis/decide.js";
+import { describeCheck } from "../analysis/explain.js";
+import { rolloutId } from "../analysis/identity.js";
+import type { CheckResult } from "../analysis/judge.js";
+import { ExitCode, MeshcanaryError } from "../errors.js";
+import type { MetricsSource } from "../prometheus/metrics-source.js";
+import { type RolloutSeries, rolloutSeries } from "../report/series.js";
+import { applyDecisionEdit } from "../spec/edit.js";
+import type { Rollout } from "../spec/types.js";
+import {
+  type Actionable,
+  applyDecision,
+  decisionTime,
+  reparse,
+} from "../watchdog/apply-decision.js";
+import { evaluateRollouts } from "../watchdog/evaluate.js";
+import { RecordedSource } from "./recorded-source.js";
+
+/** Prometheus failed during the replay: its answer is unknown, so the timeline would be wrong. */
+export class BacktestError extends MeshcanaryError {
+  constructor(message: string) {
+    super(message, "BACKTEST", ExitCode.external);
+  }
+}
+
+export interface BacktestOptions {
+  readonly metrics: MetricsSource;
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** How often the replayed watchdog runs a cycle; default the smallest `analysis.interval`. */
+  readonly stepMs?: number;
+}
+
+export interface CheckRecord extends CheckResult {
+  /** The canary weight while this check was made. */
+  readonly weight: number;
+}
+
+export interface DecisionRecord {
+  /** The decision's time, as the watchdog records it: its newest check time. */
+  readonly at: number;
+  readonly action: Actionable["action"];
+  readonly from: number;
+  readonly to: number;
+  /** What it rests on, as in the commit body. */
+  readonly reason: string;
+  readonly basis: readonly CheckResult[];
+}
+
+export interface RolloutTimeline {
+  readonly rollout: string;
+  readonly file: string;
+  readonly stableName: string;
+  readonly canaryName: string;
+  /** The rollout as the replay started it. */
+  readonly initial: Rollout;
+  readonly startWeight: number;
+  /** Both versions' latency and error rate over the whole range, on the interval grid. */
+  readonly series: RolloutSeries;
+  /** Every check made, oldest first; each check time once. */
+  readonly checks: readonly CheckRecord[];
+  readonly decisions: readonly DecisionRecord[];
+  /** The weight as steps: from `at` on. */
+  readonly weights: readonly { readonly at: number; readonly weight: number }[];
+  readonly end: {
+    readonly phase: "RolledBack" | "Promoted" | "Progressing";
+    readonly weight: number;
+    /** When the rollout ended (rollback or promotion). */
+    readonly at?: number;
+  };
+}
+
+export interface BacktestResult {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly stepMs: number;
+  readonly timelines: readonly RolloutTimeline[];
+  /** Cycles replayed. */
+  readonly cycles: number;
+  /** HTTP requests made to Prometheus. */
+  readonly prometheusRequests: number;
+}
+
+/** A rollout to replay and the text of the file it lives in. */
+export interface ReplayInput {
+  readonly rollout: Rollout;
+  readonly text: string;
+}
+
+interface State {
+  rollout: Rollout;
+  readonly initial: Rollout;
+  readonly checks: CheckRecord[];
+  readonly decisions: DecisionRecord[];
+  readonly weights: { at: number; weight: number }[];
+  readonly series: RolloutSeries;
+  endedAt?: number;
+}
+
+/**
+ * The weight the replay starts at: the spec's, or the first step when the
+ * spec is not at a step now (e.g. rolled back to 0 %).
+ */
+export function startWeight(rollout: Rollout): number {
+  const { canaryWeight, steps } = rollout.traffic;
+  return canaryWeight > 0 && canaryWeight < 100 ? canaryWeight : (steps[0] as number);
+}
+
+/**
+ * Puts a rollout at the start of the replay: its weight in effect from
+ * `fromMs`, phase Progressing. Written with the watchdog's spec editor and
+ * read back, like every later step.
+ */
+function startingRollout(input: ReplayInput, fromMs: number): Rollout {
+  const at = new Date(fromMs).toISOString();
+  const text = applyDecisionEdit(input.text, input.rollout.source.documentIndex, {
+    canaryWeight: startWeight(input.rollout),
+    status: { phase: "Progressing", stepStartedAt: at, reason: "backtest start" },
+  });
+  return reparse(text, input.rollout);
+}
+
+export async function replay(
+  inputs: readonly ReplayInput[],
+  options: BacktestOptions,
+): Promise<BacktestResult> {
+  const { fromMs, toMs } = options;
+  const source = new RecordedSource(options.metrics, { startMs: fromMs, endMs: toMs });
+  const starting = inputs.map((input) => ({ input, rollout: startingRollout(input, fromMs) }));
+  // The series first: the whole history in the queries the first cycle asks, so the cycles hit the recording.
+  const series = await rolloutSeries(
+    source,
+    starting.map((s) => s.rollout),
+    fromMs,
+    toMs,
+  ).catch((error: unknown) => {
+    throw new BacktestError(`Prometheus: ${(error as Error).message}`);
+  });
+  const states = new Map<string, State>();
+  const texts = new Map<string, string>();
+  for (const { input, rollout } of starting) {
+    // Each rollout keeps its own copy of its file: rollouts replay independently.
+    texts.set(rolloutId(rollout), input.text);
+    states.set(rolloutId(rollout), {
+      rollout,
+      initial: rollout,
+      checks: [],
+      decisions: [],
+      weights: [{ at: fromMs, weight: rollout.traffic.canaryWeight }],
+      series: series.get(rollout) ?? {
+        times: [],
+        latencyMs: { stable: [], canary: [] },
+        errorRate: { stable: [], canary: [] },
+      },
+    });
+  }
+  const stepMs = options.stepMs ?? Math.min(...inputs.map((i) => i.rollout.analysis.intervalMs));
+  const evaluated = new Map<string, number>();
+  let cycles = 0;
+  for (let now = fromMs; now <= toMs; now += stepMs) {
+    const active = [...states.values()].filter((s) => isActive(s.rollout));
+    if (active.length === 0) break;
+    cycles++;
+    const evaluation = await evaluateRollouts(
+      active.map((s) => s.rollout),
+      { metrics: source, nowMs: now, lastChanged: new Map(), evaluated },
+    );
+    const failure = evaluation.metricsErrors[0];
+    if (failure !== undefined) throw new BacktestError(`Prometheus: ${failure}`);
+    for (const { rollout, outcome } of evaluation.evaluated) {
+      const state = states.get(outcome.rollout) as State;
+      record(state, outcome.checks, rollout.traffic.canaryWeight);
+      const newest = outcome.checks[0];
+      if (newest !== undefined) evaluated.set(outcome.rollout, newest.at);
+      const decision = outcome.decision;
+      if (decision.action === "hold") continue;
+      const at = decisionTime(decision, now);
+      const edited = applyDecision(texts.get(outcome.rollout) as string, rollout, decision, at);
+      texts.set(outcome.rollout, edited.text);
+      state.rollout = edited.rollout;
+      state.decisions.push({
+        at,
+        action: decision.action,
+        from: decision.from,
+        to: decision.action === "advance" ? decision.to : decision.action === "promote" ? 100 : 0,
+        reason: outcome.reason,
+        basis: decision.basis,
+      });
+      state.weights.push({
+        at,
+        weight: decision.action === "promote" ? 100 : edited.rollout.traffic.canaryWeight,
+      });
+      if (!isActive(edited.rollout)) state.endedAt = at;
+    }
+  }
+  return {
+    fromMs,
+    toMs,
+    stepMs,
+    cycles,
+    prometheusRequests: source.requests,
+    timelines: [...states.values()].map(timeline),
+  };
+}
+
+/** Adds the checks not seen before (a check time is judged in several cycles' windows). */
+function record(state: State, checks: readonly CheckResult[], weight: number): void {
+  const newestRecorded = state.checks.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
+  const fresh = checks.filter((c) => c.at > newestRecorded).reverse();
+  for (const c of fresh) state.checks.push({ ...c, weight });
+}
+
+function timeline(state: State): RolloutTimeline {
+  const { initial, rollout } = state;
+  const last = state.decisions.at(-1);
+  const phase =
+    last?.action === "rollback"
+      ? "RolledBack"
+      : last?.action === "promote"
+        ? "Promoted"
+        : "Progressing";
+  return {
+    rollout: rolloutId(initial),
+    file: initial.source.file,
+    stableName: initial.stable.name,
+    canaryName: initial.canary?.name ?? initial.stable.name,
+    initial,
+    startWeight: initial.traffic.canaryWeight,
+    series: state.series,
+    checks: state.checks,
+    decisions: state.decisions,
+    weights: state.weights,
+    end: {
+      phase,
+      weight: phase === "Promoted" ? 100 : rollout.traffic.canaryWeight,
+      ...(state.endedAt === undefined ? {} : { at: state.endedAt }),
+    },
+  };
+}
+
+/** One or two sentences: how the replay ended and why. */
+export function summarize(t: RolloutTimeline): string {
+  const last = t.decisions.at(-1);
+  const when = (ms: number) => new Date(ms).toISOString();
+  if (t.end.phase === "RolledBack" && last !== undefined)
+    return `Would have rolled back at ${when(last.at)} from ${last.from}% because ${last.reason}.`;
+  if (t.end.phase === "Promoted" && last !== undefined)
+    return `Would have reached 100% and promoted ${t.canaryName} at ${when(last.at)}.`;
+  const advances = t.decisions.filter((d) => d.action === "advance").length;
+  const newest = t.checks.at(-1);
+  const tail = newest === undefined ? "no check was made" : `last check ${describeCheck(newest)}`;
+  return advances > 0
+    ? `Would have advanced ${advances} time(s) to ${t.end.weight}% and still be progressing at the end; ${tail}.`
+    : `Would have held at ${t.end.weight}% throughout; ${tail}.`;
+}

@@ -1,0 +1,50 @@
+/**
+ * `status --report`: the live state as a report. The series are the last
+ * stretch of history (the watchdog's own queries); the markers are the
+ * checks the watchdog would judge now. Past decisions live in git, not here,
+ * so the weight is drawn flat at its current value.
+ */
+import { describeCheck } from "../analysis/explain.js";
+import { rolloutId } from "../analysis/identity.js";
+import { quantileLabel } from "../analysis/judge.js";
+import type { Rollout } from "../spec/types.js";
+import type { RolloutOutcome } from "../watchdog/evaluate.js";
+import type { ReportData } from "./report-data.js";
+import type { RolloutSeries } from "./series.js";
+
+export function statusReport(
+  rollout: Rollout,
+  outcome: RolloutOutcome | undefined,
+  series: RolloutSeries,
+  range: { readonly fromMs: number; readonly toMs: number },
+  phase: string,
+): ReportData {
+  const { sla } = rollout.analysis;
+  const weight = rollout.traffic.canaryWeight;
+  const now =
+    outcome === undefined
+      ? "the watchdog does not check it"
+      : `${outcome.decision.action}: ${outcome.reason}`;
+  return {
+    title: `Status of ${rolloutId(rollout)}`,
+    rollout: rolloutId(rollout),
+    fromMs: range.fromMs,
+    toMs: range.toMs,
+    stableName: rollout.stable.name,
+    canaryName: rollout.canary?.name ?? rollout.stable.name,
+    sla: {
+      quantileLabel: quantileLabel(sla.latency.quantile),
+      ...(sla.latency.maxMs === undefined ? {} : { maxMs: sla.latency.maxMs }),
+      errorRateMax: sla.errorRate.max,
+    },
+    times: series.times,
+    latencyMs: series.latencyMs,
+    errorRate: series.errorRate,
+    weight: [{ at: range.fromMs, weight }],
+    decisions: [],
+    checks: [...(outcome?.checks ?? [])]
+      .reverse()
+      .map((c) => ({ at: c.at, kind: c.kind, text: describeCheck(c) })),
+    summary: `${phase} at ${weight}% as of ${new Date(range.toMs).toISOString()}. Now: ${now}.`,
+  };
+}

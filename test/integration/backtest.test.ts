@@ -1,0 +1,286 @@
+/**
+ * Backtest against a real Prometheus holding backfilled history: known
+ * scenarios give known decisions, and the watchdog's own cycle, run over the
+ * same instants against the same Prometheus and a real git remote, makes the
+ * very same decisions at the very same times.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { parse } from "yaml";
+import { commitSubject } from "../../src/analysis/explain.js";
+import { type BacktestResult, replay } from "../../src/backtest/replay.js";
+import { GitWorkingCopy } from "../../src/gitops/repo.js";
+import { PrometheusClient } from "../../src/prometheus/client.js";
+import { runCycle } from "../../src/watchdog/cycle.js";
+import { createLogger } from "../../src/watchdog/log.js";
+import { watchSettings } from "../../src/watchdog/settings.js";
+import {
+  at,
+  FROM,
+  type ScenarioName,
+  type ScenarioPrometheus,
+  scenarioSpec,
+  startScenarioPrometheus,
+  TO,
+} from "../support/backtest-scenarios.js";
+import { runCli } from "../support/cli.js";
+import { makeRollout, specYaml } from "../support/make-spec.js";
+import { rolloutRemote, SPEC_PATH } from "../support/rollout-repo.js";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+interface Made {
+  readonly action: string;
+  readonly from: number;
+  readonly to: number;
+  readonly at: string;
+}
+
+async function backtest(prom: ScenarioPrometheus, scenario: ScenarioName): Promise<BacktestResult> {
+  const spec = scenarioSpec(scenario);
+  return replay([{ rollout: makeRollout(spec, SPEC_PATH), text: specYaml(spec) }], {
+    metrics: new PrometheusClient({ url: prom.prometheus.url, timeoutMs: 10_000 }),
+    fromMs: FROM,
+    toMs: TO,
+  });
+}
+
+function decisions(result: BacktestResult): Made[] {
+  return (result.timelines[0]?.decisions ?? []).map((d) => ({
+    action: d.action,
+    from: d.from,
+    to: d.to,
+    at: iso(d.at),
+  }));
+}
+
+describe("backtest on backfilled history (real Prometheus)", function () {
+  this.timeout(120_000);
+  let prom: ScenarioPrometheus;
+  before(async () => {
+    prom = await startScenarioPrometheus();
+  });
+  after(async () => {
+    await prom?.close();
+  });
+
+  it("promotes a healthy canary step by step, three healthy checks per step", async () => {
+    const result = await backtest(prom, "healthy");
+    expect(decisions(result)).to.deep.equal([
+      { action: "advance", from: 5, to: 10, at: iso(at("10:11:30")) },
+      { action: "advance", from: 10, to: 25, at: iso(at("10:13:00")) },
+      { action: "advance", from: 25, to: 50, at: iso(at("10:14:30")) },
+      { action: "advance", from: 50, to: 100, at: iso(at("10:16:00")) },
+      { action: "promote", from: 100, to: 100, at: iso(at("10:17:30")) },
+    ]);
+    expect(result.timelines[0]?.end.phase).to.equal("Promoted");
+    // After the promotion nothing is left to check: the replay stops.
+    expect(result.timelines[0]?.checks.at(-1)?.at).to.equal(at("10:17:30"));
+  });
+
+  it("rolls back at the first checks after the regression that reach rollbackAfter", async () => {
+    const result = await backtest(prom, "regression");
+    // Slow from 10:14:00; the first scrape holding slow requests is 10:14:15, so the
+    // first window to hold them ends at the check of 10:14:30; rollbackAfter 2 → 10:15:00.
+    expect(decisions(result)).to.deep.equal([
+      { action: "advance", from: 5, to: 10, at: iso(at("10:11:30")) },
+      { action: "advance", from: 10, to: 25, at: iso(at("10:13:00")) },
+      { action: "rollback", from: 25, to: 0, at: iso(at("10:15:00")) },
+    ]);
+    const checks = result.timelines[0]?.checks ?? [];
+    expect(
+      checks.filter((c) => c.at <= at("10:14:00")).every((c) => c.kind === "healthy"),
+    ).to.equal(true);
+    const breach = checks.find((c) => c.at === at("10:14:30"));
+    expect(breach?.kind).to.equal("breach");
+    expect(breach?.measurements.find((m) => m.metric === "p99 latency")?.value).to.be.above(250);
+  });
+
+  it("holds through a gap in the data and goes on after it", async () => {
+    const result = await backtest(prom, "gap");
+    const made = decisions(result);
+    expect(made[0]).to.deep.equal({ action: "advance", from: 5, to: 10, at: iso(at("10:11:30")) });
+    // No sample from 10:12:00 to 10:19:45: from 10:13:00 the 1 m window holds none.
+    const inGap = (result.timelines[0]?.checks ?? []).filter(
+      (c) => c.at >= at("10:13:00") && c.at <= at("10:20:00"),
+    );
+    expect(inGap).to.have.length(15);
+    expect(inGap.every((c) => c.kind === "nodata")).to.equal(true);
+    // Three healthy checks after the gap: 10:20:30, 10:21:00, 10:21:30.
+    expect(made[1]).to.deep.equal({ action: "advance", from: 10, to: 25, at: iso(at("10:21:30")) });
+  });
+
+  it("asks Prometheus once per query for the whole range", async () => {
+    const result = await backtest(prom, "healthy");
+    // Latency buckets and request counts: one range query each, for 20 minutes of cycles.
+    expect(result.prometheusRequests).to.equal(2);
+    expect(result.cycles).to.be.above(10);
+  });
+
+  for (const scenario of ["healthy", "regression", "gap"] as const) {
+    it(`decides like the watchdog's own cycle on the same history: ${scenario}`, async () => {
+      const expected = decisions(await backtest(prom, scenario));
+      const remote = rolloutRemote(scenarioSpec(scenario));
+      try {
+        const repo = await GitWorkingCopy.open({
+          remote: remote.bare,
+          branch: "main",
+          author: { name: "meshcanary", email: "meshcanary@localhost" },
+        });
+        let now = FROM;
+        const deps = {
+          repo,
+          metrics: new PrometheusClient({ url: prom.prometheus.url, timeoutMs: 10_000 }),
+          settings: (dir: string) => watchSettings(dir, {}),
+          now: () => now,
+          log: createLogger({ json: true, write: () => {} }),
+          evaluated: new Map<string, number>(),
+        };
+        for (; now <= TO; now += 30_000) await runCycle(deps);
+        const commits = remote.log().filter((c) => c.author.startsWith("meshcanary"));
+        const made = commits.reverse().map((c) => {
+          const status = parse(remote.show(SPEC_PATH, c.sha)).status;
+          return { subject: c.subject, at: status.lastDecision.at as string };
+        });
+        const rollout = makeRollout(scenarioSpec(scenario), SPEC_PATH);
+        expect(made).to.deep.equal(
+          expected.map((d) => ({
+            subject: commitSubject(
+              rollout,
+              d.action === "advance"
+                ? { action: "advance", from: d.from, to: d.to, basis: [] }
+                : d.action === "rollback"
+                  ? { action: "rollback", from: d.from, to: 0, basis: [] }
+                  : { action: "promote", from: d.from, basis: [] },
+            ),
+            at: d.at,
+          })),
+        );
+        expect(made.length).to.be.above(0);
+      } finally {
+        remote.remove();
+      }
+    });
+  }
+
+  describe("the command", () => {
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), "meshcanary-backtest-cli-"));
+      writeFileSync(join(dir, "regression.yaml"), specYaml(scenarioSpec("regression")));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    const args = (...more: string[]) => [
+      "backtest",
+      "regression.yaml",
+      "--prometheus",
+      prom.prometheus.url,
+      "--from",
+      iso(FROM),
+      "--to",
+      iso(TO),
+      ...more,
+    ];
+
+    it("prints the decisions and the summary, and the same timeline as JSON", async () => {
+      const text = runCli(args(), dir);
+      expect(text.code, text.stderr).to.equal(0);
+      expect(text.stdout).to.include("2026-11-20T10:15:00Z  rollback 25% → 0%: p99 latency");
+      expect(text.stdout).to.include("Would have rolled back at 2026-11-20T10:15:00.000Z from 25%");
+      const json = runCli(args("--json"), dir);
+      expect(json.code, json.stderr).to.equal(0);
+      const data = JSON.parse(json.stdout);
+      const [rollout] = data.rollouts;
+      expect(
+        rollout.decisions.map((d: { action: string; at: string }) => [d.action, d.at]),
+      ).to.deep.equal([
+        ["advance", "2026-11-20T10:11:30.000Z"],
+        ["advance", "2026-11-20T10:13:00.000Z"],
+        ["rollback", "2026-11-20T10:15:00.000Z"],
+      ]);
+      const breach = rollout.checks.find(
+        (c: { at: string }) => c.at === "2026-11-20T10:14:30.000Z",
+      );
+      expect(breach.kind).to.equal("breach");
+      expect(breach.measurements[0]).to.include({
+        metric: "p99 latency",
+        threshold: 250,
+        breached: true,
+      });
+      expect(data.prometheusRequests).to.equal(2);
+    });
+
+    it("writes a self-contained HTML report", () => {
+      const report = join(dir, "report.html");
+      const r = runCli(args("--report", report), dir);
+      expect(r.code, r.stderr).to.equal(0);
+      const html = readFileSync(report, "utf8");
+      expect(html).to.include("Would have rolled back at 2026-11-20T10:15:00.000Z");
+      expect(html.match(/data-decision="rollback"/g)?.length).to.be.at.least(1);
+      expect(html).to.match(/data-series="latency-canary" d="M/);
+      expect(html).to.not.match(/(src|href)="https?:/);
+    });
+
+    it("exits 3 and writes no report when Prometheus cannot be reached", () => {
+      const report = join(dir, "down.html");
+      const r = runCli(
+        [...args("--report", report)].map((a) =>
+          a === prom.prometheus.url ? "http://127.0.0.1:9" : a,
+        ),
+        dir,
+      );
+      expect(r.code).to.equal(3);
+      expect(r.stderr).to.match(/meshcanary: Prometheus: .*127\.0\.0\.1:9/);
+      expect(existsSync(report)).to.equal(false);
+    });
+
+    it("refuses a bad time range with exit 2", () => {
+      const bad = runCli(
+        ["backtest", "regression.yaml", "--prometheus", prom.prometheus.url, "--from", "yesterday"],
+        dir,
+      );
+      expect(bad.code).to.equal(2);
+      expect(bad.stderr).to.include("--from yesterday: expected an RFC 3339 time");
+      const reversed = runCli(
+        [
+          "backtest",
+          "regression.yaml",
+          "--prometheus",
+          prom.prometheus.url,
+          "--from",
+          iso(TO),
+          "--to",
+          iso(FROM),
+        ],
+        dir,
+      );
+      expect(reversed.code).to.equal(2);
+      expect(reversed.stderr).to.include("is not before --to");
+    });
+
+    it("refuses an invalid spec with exit 1 before asking Prometheus", () => {
+      writeFileSync(
+        join(dir, "broken.yaml"),
+        "apiVersion: meshcanary.dev/v1alpha1\nkind: Rollout\nmetadata: {name: x}\n",
+      );
+      const r = runCli(
+        [
+          "backtest",
+          "broken.yaml",
+          "--prometheus",
+          "http://127.0.0.1:9",
+          "--from",
+          iso(FROM),
+          "--to",
+          iso(TO),
+        ],
+        dir,
+      );
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/broken\.yaml:\d+:\d+: /);
+    });
+  });
+});
