@@ -61,7 +61,7 @@ try {
               window: "1m",
               promoteAfter: 30,
               minRequests: 50,
-              sla: { latency: { maxMs: 250 } },
+              sla: { latency: { maxMs: 250 }, errorRate: { max: 0.05 } },
             },
           },
         }),

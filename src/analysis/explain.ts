@@ -21,7 +21,10 @@ export function describeMeasurement(m: Measurement): string {
 
 export function describeCheck(check: CheckResult): string {
   const time = new Date(check.at).toISOString();
-  const parts = check.measurements.map(describeMeasurement);
+  // The details carry the arithmetic (counts, bounds, p-values), so a person can check a verdict.
+  const parts = check.measurements.map((m) =>
+    m.detail === undefined ? describeMeasurement(m) : `${describeMeasurement(m)} (${m.detail})`,
+  );
   if (check.reason !== undefined) parts.push(check.reason);
   parts.push(`${Math.round(check.requests)} canary requests`);
   return `${time} ${check.kind}: ${parts.join("; ")}`;

@@ -34,3 +34,8 @@ export function bucketQuantile(q: number, buckets: readonly Bucket[]): number {
   if (index === 0 && upper <= 0) return upper;
   return inBucket === 0 ? upper : lower + (upper - lower) * ((rank - below) / inBucket);
 }
+
+/** `p99`, `p99.9`: how a quantile is named in messages. */
+export function quantileLabel(q: number): string {
+  return `p${Number((q * 100).toFixed(3))}`;
+}

@@ -4,7 +4,8 @@
  * sees only the evidence gathered for that time and the spec's thresholds.
  */
 import type { Analysis } from "../spec/types.js";
-import { type Bucket, bucketQuantile } from "./histogram.js";
+import { type Bucket, bucketQuantile, quantileLabel } from "./histogram.js";
+import { statisticalJudge } from "./statistical-judge.js";
 
 /** Request counts in the window, per reporter. */
 export interface RequestCounts {
@@ -41,9 +42,12 @@ export interface Measurement {
   /** Which side of the threshold is healthy. */
   readonly bound: "max" | "min";
   readonly breached: boolean;
+  /** How it was judged: the test, bounds or p-value, effect size, counts (statistical judge). */
+  readonly detail?: string;
 }
 
-export type CheckKind = "healthy" | "breach" | "nodata" | "error";
+/** `inconclusive`: evidence that neither shows a breach nor health (statistical judge); it holds. */
+export type CheckKind = "healthy" | "breach" | "inconclusive" | "nodata" | "error";
 
 export interface CheckResult {
   readonly kind: CheckKind;
@@ -63,11 +67,17 @@ export function traffic(version: VersionEvidence): { requests: number; errorRate
   return { requests, errorRate };
 }
 
-export function quantileLabel(q: number): string {
-  return `p${Number((q * 100).toFixed(3))}`;
+export { quantileLabel } from "./histogram.js";
+
+/** The spec's judge: `statistical` (default) or `threshold`. */
+export function judge(analysis: Analysis, evidence: Evidence): CheckResult {
+  return analysis.judge === "threshold"
+    ? thresholdJudge(analysis, evidence)
+    : statisticalJudge(analysis, evidence);
 }
 
-export function judge(analysis: Analysis, evidence: Evidence): CheckResult {
+/** The newest window's numbers against the thresholds (meshcanary 0.1's judge). */
+export function thresholdJudge(analysis: Analysis, evidence: Evidence): CheckResult {
   const { at } = evidence;
   if (evidence.error !== undefined)
     return { kind: "error", at, requests: 0, measurements: [], reason: evidence.error };

@@ -2,7 +2,15 @@
  * A rollout document exactly as written (after schema validation): every
  * optional field may be absent. `resolveRollout` turns it into a `Rollout`.
  */
-import type { CustomMetric, HttpMatchRequest, RolloutStatus, Selectors, Subset } from "./types.js";
+import type {
+  CustomMetric,
+  HttpMatchRequest,
+  JudgeKind,
+  RolloutStatus,
+  Selectors,
+  SlaMode,
+  Subset,
+} from "./types.js";
 
 export interface RolloutDocument {
   readonly apiVersion: string;
@@ -27,9 +35,16 @@ export interface RolloutDocument {
       readonly rollbackAfter?: number;
       readonly minRequests?: number;
       readonly noData?: "hold" | "rollback";
+      readonly judge?: JudgeKind;
+      readonly confidence?: number;
       readonly sla?: {
+        readonly mode?: SlaMode;
         readonly latency?: { readonly quantile?: number; readonly maxMs: number };
         readonly errorRate?: { readonly max?: number };
+      };
+      readonly compare?: {
+        readonly latency?: { readonly maxIncrease?: number };
+        readonly errorRate?: { readonly maxIncrease?: number };
       };
       readonly metrics?: readonly CustomMetric[];
       readonly selectors?: Partial<Selectors>;

@@ -9,7 +9,7 @@ import type { RolloutDocument } from "./document.js";
 import { resolveRollout } from "./resolve.js";
 import { checkSchema, type SpecIssue } from "./schema-check.js";
 import { checkSemantics } from "./semantic-checks.js";
-import { ROLLOUT_API_VERSION, ROLLOUT_KIND } from "./types.js";
+import { ROLLOUT_API_VERSION, ROLLOUT_KIND, type Rollout } from "./types.js";
 import {
   formatPath,
   locate,
@@ -66,8 +66,36 @@ export function parseRollouts(file: string, relativePath: string, text: string):
       documentIndex: source.index,
     });
     result.rollouts.push({ rollout, source });
+    const note = bucketNote(rollout, source, file);
+    if (note !== undefined) result.notes.push(note);
   }
   return result;
+}
+
+/** Bounds of Istio's default buckets for istio_request_duration_milliseconds. */
+const ISTIO_BUCKETS_MS = [
+  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000,
+  1800000, 3600000,
+];
+
+/**
+ * A latency SLA inside one of Istio's buckets cannot be judged exactly: the
+ * histogram does not know where in the bucket requests fell. The statistical
+ * judge then interpolates as histogram_quantile does; say so once, at load.
+ */
+function bucketNote(rollout: Rollout, source: SourceDocument, file: string): string | undefined {
+  const { maxMs } = rollout.analysis.sla.latency;
+  if (rollout.analysis.judge !== "statistical" || maxMs === undefined) return undefined;
+  if (ISTIO_BUCKETS_MS.includes(maxMs)) return undefined;
+  const upper = ISTIO_BUCKETS_MS.find((b) => b > maxMs);
+  const lower = [...ISTIO_BUCKETS_MS].reverse().find((b) => b < maxMs) ?? 0;
+  const path = ["spec", "analysis", "sla", "latency", "maxMs"];
+  const { line, col } = locate(source, path);
+  const bucket =
+    upper === undefined
+      ? `above Istio's last bucket (${lower} ms)`
+      : `inside Istio's latency bucket (${lower}, ${upper}] ms`;
+  return `${file}:${line}:${col}: ${path.join(".")}: warning: ${maxMs} ms lies ${bucket}; the statistical judge interpolates inside the bucket (as histogram_quantile does), so verdicts near ${maxMs} ms rest on that assumption. A bucket edge${upper === undefined ? "" : ` (${lower} or ${upper} ms)`} is judged exactly.`;
 }
 
 /**

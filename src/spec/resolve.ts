@@ -32,12 +32,19 @@ export function resolveRollout(doc: RolloutDocument, source: RolloutSource): Rol
       rollbackAfter: analysis.rollbackAfter ?? 2,
       minRequests: analysis.minRequests ?? 100,
       noData: analysis.noData ?? "hold",
+      judge: analysis.judge ?? "statistical",
+      confidence: analysis.confidence ?? 0.99,
       sla: {
+        mode: analysis.sla?.mode ?? "both",
         latency:
           latency === undefined
             ? { quantile: 0.99 }
             : { quantile: latency.quantile ?? 0.99, maxMs: latency.maxMs },
         errorRate: { max: analysis.sla?.errorRate?.max ?? 0.01 },
+      },
+      compare: {
+        latency: { maxIncrease: analysis.compare?.latency?.maxIncrease ?? 0.2 },
+        errorRate: { maxIncrease: analysis.compare?.errorRate?.maxIncrease ?? 0.005 },
       },
       metrics: analysis.metrics ?? [],
       selectors: { ...DEFAULT_SELECTORS, ...analysis.selectors },

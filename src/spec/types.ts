@@ -61,6 +61,18 @@ export interface Selectors {
   readonly version: string;
 }
 
+/** `statistical` (default): verdicts with confidence; `threshold`: one number against one threshold (meshcanary 0.1). */
+export const JUDGES = ["statistical", "threshold"] as const;
+export type JudgeKind = (typeof JUDGES)[number];
+
+/**
+ * What an SLA breach takes (statistical judge): `both` (default) the canary
+ * above the SLA and significantly worse than the stable; `absolute` above the
+ * SLA with confidence; `relative` significantly worse than the stable.
+ */
+export const SLA_MODES = ["both", "absolute", "relative"] as const;
+export type SlaMode = (typeof SLA_MODES)[number];
+
 export interface Analysis {
   /** Default `30s`. */
   readonly interval: string;
@@ -76,11 +88,24 @@ export interface Analysis {
   readonly minRequests: number;
   /** What too little data counts as; default `hold`. */
   readonly noData: "hold" | "rollback";
+  /** Default `statistical`. */
+  readonly judge: JudgeKind;
+  /** Confidence of the statistical judge's tests; default 0.99. */
+  readonly confidence: number;
   readonly sla: {
+    /** Default `both`. */
+    readonly mode: SlaMode;
     /** Default quantile 0.99; latency is judged only when `maxMs` is set. */
     readonly latency: { readonly quantile: number; readonly maxMs?: number };
     /** Default max 0.01. */
     readonly errorRate: { readonly max: number };
+  };
+  /** How much worse than the stable the canary may be before it counts as worse. */
+  readonly compare: {
+    /** Ratio of the SLA quantiles above 1; default 0.2 (canary up to 20 % slower). */
+    readonly latency: { readonly maxIncrease: number };
+    /** Error rate difference; default 0.005 (half a percentage point). */
+    readonly errorRate: { readonly maxIncrease: number };
   };
   readonly metrics: readonly CustomMetric[];
   readonly selectors: Selectors;

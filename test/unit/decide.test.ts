@@ -4,9 +4,15 @@ import { type Decision, decide, isActive, nextStep } from "../../src/analysis/de
 import type { CheckKind, CheckResult } from "../../src/analysis/judge.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
 
-/** Results newest first, from a compact string: h healthy, b breach, n nodata, e error. */
+/** Results newest first, from a compact string: h healthy, b breach, i inconclusive, n nodata, e error. */
 function checks(pattern: string): CheckResult[] {
-  const kinds: Record<string, CheckKind> = { h: "healthy", b: "breach", n: "nodata", e: "error" };
+  const kinds: Record<string, CheckKind> = {
+    h: "healthy",
+    b: "breach",
+    i: "inconclusive",
+    n: "nodata",
+    e: "error",
+  };
   return [...pattern].map((c, i) => ({
     kind: kinds[c] as CheckKind,
     at: 1_000_000 - i * 10_000,
@@ -27,6 +33,25 @@ interface Row {
 }
 
 const ROWS: Row[] = [
+  {
+    name: "inconclusive never advances",
+    weight: 25,
+    checks: "ihh",
+    expect: { action: "hold" },
+  },
+  {
+    name: "inconclusive breaks a breach streak",
+    weight: 25,
+    checks: "bib",
+    expect: { action: "hold" },
+  },
+  {
+    name: "inconclusive is not nodata: noData rollback does not apply",
+    weight: 25,
+    noData: "rollback",
+    checks: "ii",
+    expect: { action: "hold" },
+  },
   {
     name: "rollbackAfter breaches roll back",
     weight: 25,

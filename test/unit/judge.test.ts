@@ -85,11 +85,15 @@ describe("bucket quantiles (as histogram_quantile)", () => {
   }
 });
 
-describe("judge", () => {
+describe("threshold judge", () => {
   const rollout = makeRollout(
     makeSpec({
       spec: {
-        analysis: { minRequests: 100, sla: { latency: { maxMs: 150 }, errorRate: { max: 0.01 } } },
+        analysis: {
+          judge: "threshold",
+          minRequests: 100,
+          sla: { latency: { maxMs: 150 }, errorRate: { max: 0.01 } },
+        },
       },
     }),
   );

@@ -6,8 +6,12 @@ import { loadRollouts, MAX_SPEC_BYTES } from "../../src/spec/load.js";
 import { tempDir, writeFiles } from "../support/files.js";
 import { makeSpec, specYaml } from "../support/make-spec.js";
 
+/** A rollout whose latency SLA is on a bucket edge, so loading it adds no note. */
 const other = (name: string, host: string) =>
-  makeSpec({ metadata: { name }, spec: { service: { host } } });
+  makeSpec({
+    metadata: { name },
+    spec: { service: { host }, analysis: { sla: { latency: { maxMs: 250 } } } },
+  });
 
 describe("loading specs", () => {
   const root = tempDir();
@@ -78,6 +82,24 @@ describe("loading specs", () => {
     expect(result.diagnostics.map(formatDiagnostic)).to.deep.equal([
       `big.yaml:1:1: file is ${MAX_SPEC_BYTES + 3} bytes; rollout specs may be at most ${MAX_SPEC_BYTES} bytes`,
     ]);
+  });
+
+  it("warns, with its position, of a latency SLA inside one of Istio's buckets", () => {
+    const dir = repo({ "r.yaml": specYaml(makeSpec(), other("b", "b-svc")) });
+    const result = loadRollouts(["r.yaml"], { cwd: dir });
+    expect(result.diagnostics).to.deep.equal([]);
+    expect(result.rollouts).to.have.length(2);
+    const lines = specYaml(makeSpec()).split("\n");
+    const line = lines.findIndex((l) => l.includes("maxMs: 150")) + 1;
+    expect(result.notes).to.deep.equal([
+      `r.yaml:${line}:${(lines[line - 1]?.indexOf("150") ?? 0) + 1}: spec.analysis.sla.latency.maxMs: warning: 150 ms lies inside Istio's latency bucket (100, 250] ms; the statistical judge interpolates inside the bucket (as histogram_quantile does), so verdicts near 150 ms rest on that assumption. A bucket edge (100 or 250 ms) is judged exactly.`,
+    ]);
+    // The threshold judge compares histogram_quantile's figure as it is: nothing to warn of.
+    const thresholdDoc = makeSpec({
+      spec: { analysis: { judge: "threshold", sla: { latency: { maxMs: 150 } } } },
+    });
+    const threshold = repo({ "t.yaml": specYaml(thresholdDoc) });
+    expect(loadRollouts(["t.yaml"], { cwd: threshold }).notes).to.deep.equal([]);
   });
 
   it("passes over symbolic links inside a directory, with a note", () => {

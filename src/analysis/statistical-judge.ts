@@ -1,0 +1,310 @@
+/**
+ * The statistical judge: a breach only with confidence, health only on enough
+ * evidence, and "inconclusive" (hold) in between. It reads the same evidence
+ * as the threshold judge, as counts: the window's latency histogram (bucket
+ * rates × window, rounded to whole requests; `increase()` extrapolates a
+ * little, so counts are approximate by a fraction of a scrape) and request
+ * and 5xx counts.
+ *
+ * Per SLA metric:
+ * - absolute: is the canary above the SLA with confidence? Error rate: the
+ *   one-sided Clopper–Pearson lower bound on its 5xx share is above `max`.
+ *   Latency: the lower bound on P(latency > maxMs) is above 1 − q, i.e. the
+ *   q-quantile is above maxMs (the order-statistic argument, see
+ *   stats/quantile-test.ts). A maxMs inside a bucket is judged by linear
+ *   interpolation inside it, as `histogram_quantile` does (validation warns).
+ * - relative: is the canary worse than the stable? For latency a one-sided
+ *   Mann–Whitney test on the two binned distributions (ties corrected); for
+ *   errors the exact conditional binomial test (failures are too rare for a
+ *   normal approximation). Significant at 1 − confidence, and an effect beyond
+ *   the allowance: the SLA-quantile ratio above 1 + maxIncrease, or the
+ *   error-rate difference above maxIncrease.
+ * - sla.mode decides what a breach takes: `both` (default) the canary's
+ *   figure above the SLA and worse than the stable, so a slowdown that hits
+ *   both versions holds; `absolute` above with confidence; `relative` worse.
+ *   Without stable traffic (e.g. at 100 %) both and relative judge as absolute.
+ *
+ * A metric passes when the canary's figure is within the SLA (and, in
+ * relative mode, it is not worse) on enough evidence: at least
+ * 1/(1 − q) latency observations (fewer cannot show the q-quantile: the p99
+ * of 50 requests is their maximum) and 1/max requests (fewer cannot show an
+ * error rate of max). Anything else is inconclusive, never healthy.
+ */
+
+import type { Analysis } from "../spec/types.js";
+import {
+  binEdges,
+  binomialSurvival,
+  binsFromCumulative,
+  clopperPearsonLower,
+  mannWhitneyBinned,
+  quantileExceedance,
+  quantileInterval,
+} from "../stats/index.js";
+import { bucketQuantile, quantileLabel } from "./histogram.js";
+import type { CheckResult, Evidence, Measurement, VersionEvidence } from "./judge.js";
+
+type Verdict = "breach" | "pass" | "unsure";
+
+interface MetricJudgement {
+  readonly measurement: Measurement;
+  readonly verdict: Verdict;
+  /** Why unsure, for the check's reason. */
+  readonly why?: string;
+}
+
+interface Counts {
+  readonly requests: number;
+  readonly errors: number;
+}
+
+/**
+ * One reporter's counts, rounded to whole requests: the one that saw more
+ * failures (only the caller sees a dead pod's 503s, only the server its own
+ * 500s), else the one that saw more requests.
+ */
+function counts(v: VersionEvidence): Counts {
+  const reports = [v.source, v.destination].filter((r) => r !== undefined);
+  let best: Counts = { requests: 0, errors: 0 };
+  for (const r of reports) {
+    const c = { requests: Math.round(r.total), errors: Math.round(r.errors) };
+    if (c.errors > best.errors || (c.errors === best.errors && c.requests > best.requests))
+      best = c;
+  }
+  return best;
+}
+
+/** Bucket rates (per second) over the window as whole-request counts. */
+function bucketCounts(v: VersionEvidence, windowMs: number) {
+  return v.latencyBuckets.map((b) => ({
+    le: b.le,
+    count: Math.round((b.count * windowMs) / 1000),
+  }));
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+const ms = (x: number) =>
+  Number.isFinite(x) ? `${x < 10 ? x.toFixed(1) : Math.round(x)} ms` : "∞";
+const pValue = (p: number) => (p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
+
+function latencyJudgement(analysis: Analysis, evidence: Evidence): MetricJudgement | undefined {
+  const { quantile: q, maxMs } = analysis.sla.latency;
+  if (maxMs === undefined) return undefined;
+  const { confidence, windowMs } = analysis;
+  const label = `${quantileLabel(q)} latency`;
+  const canary = bucketCounts(evidence.canary, windowMs);
+  const stable = bucketCounts(evidence.stable, windowMs);
+  const estimate = bucketQuantile(q, canary);
+  const measurement = (breached: boolean, detail: string): Measurement => ({
+    metric: label,
+    value: estimate,
+    unit: "ms",
+    threshold: maxMs,
+    bound: "max",
+    breached,
+    detail,
+  });
+  const abs = quantileExceedance(canary, q, maxMs, confidence);
+  const needed = Math.ceil(1 / (1 - q));
+  if (!Number.isFinite(estimate) || abs.n < needed) {
+    return {
+      measurement: measurement(
+        false,
+        `${abs.n} latency observations < ${needed} needed to see a ${quantileLabel(q)}`,
+      ),
+      verdict: "unsure",
+      why: `${abs.n} latency observations, ${needed} needed for ${quantileLabel(q)}`,
+    };
+  }
+  const interval = quantileInterval(canary, q, confidence);
+  const level = `${Number((confidence * 100).toFixed(3))}%`;
+  const absText =
+    `${abs.above} of ${abs.n} above ${ms(maxMs)}${abs.interpolated ? " (interpolated in its bucket)" : ""}, ` +
+    `P(> ${ms(maxMs)}) ≥ ${pct(abs.pAboveLower)} at ${level}; ${level} interval ${ms(interval.low)}–${ms(interval.high)}`;
+  const stableEstimate = bucketQuantile(q, stable);
+  const stableN = stable.length === 0 ? 0 : Math.max(...stable.map((b) => b.count));
+  const comparable =
+    stableN >= needed &&
+    Number.isFinite(stableEstimate) &&
+    JSON.stringify(binEdges(canary)) === JSON.stringify(binEdges(stable));
+  let worse: boolean | undefined;
+  let relText = "no stable traffic to compare";
+  if (comparable) {
+    const mw = mannWhitneyBinned(binsFromCumulative(canary), binsFromCumulative(stable), {
+      alternative: "greater",
+    });
+    const ratio = stableEstimate > 0 ? estimate / stableEstimate : Number.POSITIVE_INFINITY;
+    const allowed = 1 + analysis.compare.latency.maxIncrease;
+    worse = mw.pValue < 1 - confidence && ratio > allowed;
+    relText =
+      `vs stable ${quantileLabel(q)} ${ms(stableEstimate)} (${stableN} requests): ratio ${ratio.toFixed(2)}× ${ratio > allowed ? ">" : "≤"} ${allowed.toFixed(2)}×, ` +
+      `Mann–Whitney U ${Math.round(mw.u)}, z ${mw.z.toFixed(2)}, p ${pValue(mw.pValue)}, P(canary slower) ${mw.probabilityOfSuperiority.toFixed(2)}`;
+  }
+  const detail = `${absText}; ${relText}`;
+  return decideMetric(analysis.sla.mode, {
+    above: estimate > maxMs,
+    provenAbove: abs.verdict === "above",
+    worse,
+    measurement,
+    detail,
+    what: label,
+  });
+}
+
+function errorJudgement(analysis: Analysis, evidence: Evidence): MetricJudgement {
+  const { confidence } = analysis;
+  const max = analysis.sla.errorRate.max;
+  const canary = counts(evidence.canary);
+  const stable = counts(evidence.stable);
+  const rate = canary.requests > 0 ? canary.errors / canary.requests : Number.NaN;
+  const measurement = (breached: boolean, detail: string): Measurement => ({
+    metric: "error rate",
+    value: rate,
+    unit: "ratio",
+    threshold: max,
+    bound: "max",
+    breached,
+    detail,
+  });
+  const needed = max > 0 ? Math.ceil(1 / max) : 1;
+  if (canary.requests < needed) {
+    return {
+      measurement: measurement(
+        false,
+        `${canary.requests} requests < ${needed} needed to see ${pct(max)}`,
+      ),
+      verdict: "unsure",
+      why: `${canary.requests} requests, ${needed} needed to judge an error rate of ${pct(max)}`,
+    };
+  }
+  const level = `${Number((confidence * 100).toFixed(3))}%`;
+  const lower = clopperPearsonLower(canary.errors, canary.requests, confidence);
+  const absText = `${canary.errors} of ${canary.requests} failed, ≥ ${pct(lower)} at ${level}`;
+  let worse: boolean | undefined;
+  let relText = "no stable traffic to compare";
+  if (stable.requests >= needed) {
+    const stableRate = stable.errors / stable.requests;
+    // Failures are rare: a normal approximation (Mann–Whitney on two bins is the pooled
+    // two-proportion z) overstates 2 of 120 against 18 of 9000 as p 0.0003. The exact
+    // conditional test does not: given K failures in all, the canary's share of them is
+    // Binomial(K, n_canary / n_all) when both versions fail alike.
+    const total = canary.errors + stable.errors;
+    const share = canary.requests / (canary.requests + stable.requests);
+    const p = binomialSurvival(canary.errors, total, share);
+    const diff = rate - stableRate;
+    const allowed = analysis.compare.errorRate.maxIncrease;
+    worse = p < 1 - confidence && diff > allowed;
+    relText =
+      `vs stable ${pct(stableRate)} (${stable.errors} of ${stable.requests}): difference ${diff >= 0 ? "+" : ""}${(diff * 100).toFixed(2)} pp ${diff > allowed ? ">" : "≤"} ${(allowed * 100).toFixed(2)} pp, ` +
+      `exact conditional test P(≥ ${canary.errors} of ${total} failures in the canary's ${pct(share)} share) = ${pValue(p)}`;
+  }
+  return decideMetric(analysis.sla.mode, {
+    above: rate > max,
+    provenAbove: lower > max,
+    worse,
+    measurement,
+    detail: `${absText}; ${relText}`,
+    what: "error rate",
+  });
+}
+
+/** sla.mode's rule for one metric; without a comparison, both and relative fall back to absolute. */
+function decideMetric(
+  mode: Analysis["sla"]["mode"],
+  m: {
+    above: boolean;
+    provenAbove: boolean;
+    worse: boolean | undefined;
+    measurement: (breached: boolean, detail: string) => Measurement;
+    detail: string;
+    what: string;
+  },
+): MetricJudgement {
+  const effective = m.worse === undefined ? "absolute" : mode;
+  let verdict: Verdict;
+  let why: string | undefined;
+  switch (effective) {
+    case "absolute":
+      verdict = m.provenAbove ? "breach" : m.above ? "unsure" : "pass";
+      why = `${m.what} above the SLA but not with confidence`;
+      break;
+    case "relative":
+      verdict = m.worse === true ? "breach" : "pass";
+      break;
+    case "both":
+      verdict = m.above ? (m.worse === true ? "breach" : "unsure") : "pass";
+      why = `${m.what} above the SLA, but the canary is not significantly worse than the stable`;
+      break;
+  }
+  return {
+    measurement: m.measurement(verdict === "breach", m.detail),
+    verdict,
+    ...(verdict === "unsure" && why !== undefined ? { why } : {}),
+  };
+}
+
+export function statisticalJudge(analysis: Analysis, evidence: Evidence): CheckResult {
+  const { at } = evidence;
+  if (evidence.error !== undefined)
+    return { kind: "error", at, requests: 0, measurements: [], reason: evidence.error };
+  const { requests } = counts(evidence.canary);
+  if (requests < analysis.minRequests || requests === 0) {
+    return {
+      kind: "nodata",
+      at,
+      requests,
+      measurements: [],
+      reason: `${requests} canary requests in ${analysis.window} < minRequests ${analysis.minRequests}`,
+    };
+  }
+  const judged = [latencyJudgement(analysis, evidence), errorJudgement(analysis, evidence)].filter(
+    (j) => j !== undefined,
+  );
+  const measurements: Measurement[] = judged.map((j) => j.measurement);
+  const missing: string[] = [];
+  for (const metric of analysis.metrics) {
+    // Custom metrics are one number each: judged against their bounds as given.
+    const value = evidence.custom[metric.name] ?? Number.NaN;
+    if (!Number.isFinite(value)) {
+      missing.push(metric.name);
+      continue;
+    }
+    if (metric.max !== undefined)
+      measurements.push({
+        metric: metric.name,
+        value,
+        unit: "",
+        threshold: metric.max,
+        bound: "max",
+        breached: value > metric.max,
+      });
+    if (metric.min !== undefined)
+      measurements.push({
+        metric: metric.name,
+        value,
+        unit: "",
+        threshold: metric.min,
+        bound: "min",
+        breached: value < metric.min,
+      });
+  }
+  if (measurements.some((m) => m.breached)) return { kind: "breach", at, requests, measurements };
+  if (missing.length > 0)
+    return {
+      kind: "nodata",
+      at,
+      requests,
+      measurements,
+      reason: `no value for ${missing.join(", ")}`,
+    };
+  const unsure = judged.filter((j) => j.verdict === "unsure");
+  if (unsure.length > 0)
+    return {
+      kind: "inconclusive",
+      at,
+      requests,
+      measurements,
+      reason: unsure.map((j) => j.why).join("; "),
+    };
+  return { kind: "healthy", at, requests, measurements };
+}
