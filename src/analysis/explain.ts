@@ -15,7 +15,9 @@ export function formatValue(value: number, unit: Measurement["unit"]): string {
 
 /** `p99 latency 412 ms > 150 ms` or `error rate 0.20% ≤ 1.00%`. */
 export function describeMeasurement(m: Measurement): string {
-  const op = m.bound === "max" ? (m.breached ? ">" : "≤") : m.breached ? "<" : "≥";
+  // The sign states the arithmetic; whether that is a breach is the judge's verdict (`breached`).
+  const beyond = m.bound === "max" ? m.value > m.threshold : m.value < m.threshold;
+  const op = m.bound === "max" ? (beyond ? ">" : "≤") : beyond ? "<" : "≥";
   return `${m.metric} ${formatValue(m.value, m.unit)} ${op} ${formatValue(m.threshold, m.unit)}`;
 }
 

@@ -180,7 +180,7 @@ describe("meshcanary watch (process)", function () {
     const lines = local.stdout.split("\n");
     expect(lines[0]).to.equal("recs/recommend  Progressing  20% (step 1/3)");
     expect(lines[1]).to.match(
-      /^ {2}last check: \S+Z healthy: p99 latency \d+ ms ≤ 150 ms; error rate [\d.]+% ≤ 5\.00%; \d+ canary requests$/,
+      /^ {2}last check: \S+Z healthy: p99 latency \d+ ms ≤ 150 ms \(\d+ of \d+ above 150 ms.*\); error rate [\d.]+% ≤ 5\.00% \(\d+ of \d+ failed.*\); \d+ canary requests$/,
     );
     expect(lines[2]).to.match(/^ {2}now: hold: healthy in \d+ of 1000 checks needed to advance$/);
     const remote = runCli(
