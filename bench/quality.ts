@@ -10,14 +10,17 @@
  * rps 0.5–20, Poisson arrivals, lognormal latency with a healthy p99 of
  * 140–200 ms against a 250 ms SLA, 0.1–0.5 % healthy 5xx):
  * healthy; healthy with bursty traffic; latency regressions (median ×2, ×4,
- * so p99 ×2, ×4); error regressions (×5, ×20 the healthy rate); slowdowns
+ * so p99 ×2, ×4); error regressions (×5 and ×20 the healthy rate, i.e.
+ * 1.5–2.5 % and 6–10 %, and 5 %, five times the SLA); slowdowns
  * that hit both versions alike (×3 latency for 10 minutes).
  *
- * Flags: --seed N (default 1), --per-class N (default 40)
+ * Flags: --seed N (default 1), --per-class N (default 60), --verbose (print
+ * every false rollback and every missed regression at ≥ 5 rps with its checks)
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describeCheck } from "../src/analysis/explain.js";
 import type { BacktestResult } from "../src/backtest/replay.js";
 import { replay } from "../src/backtest/replay.js";
 import { PrometheusClient } from "../src/prometheus/client.js";
@@ -32,14 +35,17 @@ const flag = (name: string, fallback: number) => {
   return i === -1 ? fallback : Number(args[i + 1]);
 };
 const SEED = flag("seed", 1);
-const PER_CLASS = flag("per-class", 40);
+const PER_CLASS = flag("per-class", 60);
+const VERBOSE = args.includes("--verbose");
+/** Scenarios per OpenMetrics file: promtool maps a whole file into memory. */
+const PER_FILE = 100;
 
 const T0 = Date.UTC(2026, 10, 20, 10, 0, 0); // a 2 h block boundary: one promtool pass
 const FROM = T0 + 5 * 60_000;
 const TO = T0 + 50 * 60_000;
 const END = T0 + 55 * 60_000;
-const SCRAPE_MS = 15_000;
 const INTERVAL_MS = 30_000;
+const WINDOW_MS = 60_000;
 const RPS_LEVELS = [0.5, 2, 5, 10, 20];
 const MAX_MS = 250;
 const ERROR_MAX = 0.01;
@@ -64,7 +70,7 @@ function scenarios(): Scenario[] {
     { kind: "healthy", sizes: ["-"] },
     { kind: "bursty", sizes: ["-"] },
     { kind: "latency", sizes: ["×2", "×4"] },
-    { kind: "errors", sizes: ["×5", "×20"] },
+    { kind: "errors", sizes: ["×5", "5 %", "×20"] },
     { kind: "shared", sizes: ["×3 both"] },
   ];
   for (const { kind, sizes } of classes) {
@@ -92,6 +98,8 @@ function scenarios(): Scenario[] {
         ...(kind === "bursty" ? { burstiness: 1 } : {}),
       };
       const factor = Number(size.replace(/[^\d.]/g, "")) || 1;
+      // "5 %" is five times the SLA whatever the healthy rate; ×5 and ×20 multiply the healthy rate.
+      const failing = size === "5 %" ? 0.05 : errorRate * factor;
       const segments: HistorySpec["segments"] =
         kind === "latency"
           ? [
@@ -105,7 +113,7 @@ function scenarios(): Scenario[] {
           : kind === "errors"
             ? [
                 { fromMs: T0, stable, canary },
-                { fromMs: onsetMs, stable, canary: { ...canary, errorRate: errorRate * factor } },
+                { fromMs: onsetMs, stable, canary: { ...canary, errorRate: failing } },
               ]
             : kind === "shared"
               ? [
@@ -153,6 +161,8 @@ function spec(s: Scenario, judge: "threshold" | "statistical"): SpecDoc {
 interface Outcome {
   readonly rolledBackAt?: number;
   readonly promotedAt?: number;
+  /** The rollback's reason and checks, for --verbose. */
+  readonly rollbackWhy?: string;
   /** Advances or promotions resting on a check with fewer requests than can show a p99 or a 1 % error rate. */
   readonly thinDecisions: number;
 }
@@ -166,7 +176,12 @@ function outcome(result: BacktestResult): Outcome {
   const rollback = decisions.find((d) => d.action === "rollback");
   const promote = decisions.find((d) => d.action === "promote");
   return {
-    ...(rollback === undefined ? {} : { rolledBackAt: rollback.at }),
+    ...(rollback === undefined
+      ? {}
+      : {
+          rolledBackAt: rollback.at,
+          rollbackWhy: [rollback.reason, ...rollback.basis.map(describeCheck)].join("\n    "),
+        }),
     ...(promote === undefined ? {} : { promotedAt: promote.at }),
     thinDecisions: decisions.filter(
       (d) => d.action !== "rollback" && d.basis.some((c) => c.requests < EVIDENCE_FLOOR),
@@ -188,12 +203,16 @@ const dir = mkdtempSync(join(tmpdir(), "meshcanary-bench-quality-"));
 try {
   const suite = scenarios();
   let t = performance.now();
-  const file = join(dir, "suite.om");
-  await writeHistory(
-    suite.map((s) => s.history),
-    file,
-  );
-  const prom = await startPrometheusOnHistory([file]);
+  const files: string[] = [];
+  for (let i = 0; i < suite.length; i += PER_FILE) {
+    const file = join(dir, `suite-${i / PER_FILE}.om`);
+    await writeHistory(
+      suite.slice(i, i + PER_FILE).map((s) => s.history),
+      file,
+    );
+    files.push(file);
+  }
+  const prom = await startPrometheusOnHistory(files);
   console.log(
     `${suite.length} scenarios (seed ${SEED}) generated and backfilled in ${Math.round(performance.now() - t)} ms`,
   );
@@ -225,6 +244,11 @@ try {
       const healthy = of(["healthy", "bursty"]);
       const shared = of(["shared"]);
       const row = (what: string, value: string) => rows.push([judge, what, value]);
+      if (VERBOSE)
+        for (const s of [...healthy, ...shared].filter((x) => res(x).rolledBackAt !== undefined))
+          console.log(
+            `false ${judge} ${s.id} ${s.kind} ${s.canaryRps} rps:\n    ${res(s).rollbackWhy}`,
+          );
       row(
         "false rollbacks, healthy",
         pct(healthy.filter((s) => res(s).rolledBackAt !== undefined).length, healthy.length),
@@ -242,11 +266,13 @@ try {
         { name: "< 1 rps", test: (r: number) => r < 1 },
         { name: "1–5 rps", test: (r: number) => r >= 1 && r < 5 },
         { name: "≥ 5 rps", test: (r: number) => r >= 5 },
+        { name: "≥ 10 rps", test: (r: number) => r >= 10 },
       ]) {
         for (const [kind, size] of [
           ["latency", "×2"],
           ["latency", "×4"],
           ["errors", "×5"],
+          ["errors", "5 %"],
           ["errors", "×20"],
         ] as const) {
           const regressions = of([kind], (s) => band.test(s.canaryRps) && s.size === size);
@@ -259,11 +285,19 @@ try {
             if (at === undefined) continue;
             if (at < onset) {
               early++;
+              if (VERBOSE)
+                console.log(
+                  `early ${judge} ${s.id} ${kind} ${size} ${s.canaryRps} rps:\n    ${res(s).rollbackWhy}`,
+                );
               continue;
             }
-            // The first check whose window holds a post-onset scrape, and two more.
-            const covered = Math.ceil((onset + SCRAPE_MS) / INTERVAL_MS) * INTERVAL_MS;
+            // The first check whose window lies wholly after the onset, and the two after it.
+            const covered = Math.ceil((onset + WINDOW_MS) / INTERVAL_MS) * INTERVAL_MS;
             if (at <= covered + 2 * INTERVAL_MS) caught++;
+            else if (VERBOSE && band.name !== "< 1 rps" && s.canaryRps >= 5)
+              console.log(
+                `late ${judge} ${s.id} ${kind} ${size} ${s.canaryRps} rps, onset ${new Date(onset).toISOString()}:\n    ${res(s).rollbackWhy}`,
+              );
             delays.push((at - onset) / 1000);
           }
           row(

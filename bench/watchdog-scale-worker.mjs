@@ -11,14 +11,22 @@ const [bare, prometheus, cyclesArg] = process.argv.slice(2);
 const cycles = Number(cyclesArg ?? 10);
 const client = new PrometheusClient({ url: prometheus, timeoutMs: 10_000 });
 let requests = 0;
+/** Per cycle, the span from the first range query sent to the last answer parsed (the queries run concurrently). */
+let firstSent = Number.POSITIVE_INFINITY;
+let lastAnswered = 0;
 const metrics = {
   query(q, t) {
     requests++;
     return client.query(q, t);
   },
-  queryRange(q, r) {
+  async queryRange(q, r) {
     requests++;
-    return client.queryRange(q, r);
+    firstSent = Math.min(firstSent, performance.now());
+    try {
+      return await client.queryRange(q, r);
+    } finally {
+      lastAnswered = Math.max(lastAnswered, performance.now());
+    }
   },
 };
 const repo = await GitWorkingCopy.open({
@@ -28,7 +36,10 @@ const repo = await GitWorkingCopy.open({
 });
 const times = [];
 const queries = [];
+const waits = [];
 let outcomes = 0;
+/** Verdicts of the newest check in the last cycle, to show which judge paths the cycles ran. */
+let kinds = {};
 // As in the loop: check times already judged, and parsed specs, are kept between cycles.
 const evaluated = new Map();
 const parsed = new Map();
@@ -36,6 +47,8 @@ for (let i = 0; i < cycles; i++) {
   // Start each cycle on a fresh interval so every rollout is due, as in a steady loop.
   await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 30));
   requests = 0;
+  firstSent = Number.POSITIVE_INFINITY;
+  lastAnswered = 0;
   const started = performance.now();
   // Dry run: every cycle decides for all rollouts (healthy ones would advance) and the repo stays as it is.
   const report = await runCycle({
@@ -50,9 +63,22 @@ for (let i = 0; i < cycles; i++) {
   });
   times.push(performance.now() - started);
   queries.push(requests);
+  waits.push(Math.max(0, lastAnswered - firstSent));
   outcomes = report.outcomes.length;
+  kinds = {};
+  for (const o of report.outcomes) {
+    const kind = o.checks[0]?.kind ?? "none";
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
   if (report.metricsErrors.length > 0) throw new Error(report.metricsErrors[0]);
 }
 console.log(
-  JSON.stringify({ times, queries, outcomes, peakRssMb: process.resourceUsage().maxRSS / 1024 }),
+  JSON.stringify({
+    times,
+    queries,
+    waits,
+    outcomes,
+    kinds,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  }),
 );

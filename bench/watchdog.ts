@@ -7,9 +7,10 @@
  *  B. end to end: regression injected → rollback pushed, 1 s scrape and 1 s interval
  *  C. scale: 1,000 active rollouts in one watchdog: queries per cycle, cycle time, peak RSS
  *
- * Flags: --trials N (default 7), --rollouts N (default 1000), --only a|b|c
+ * Flags: --trials N (default 7), --rollouts N (default 1000), --only a|b|c,
+ * --judge statistical|threshold (part C)
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus } from "node:os";
@@ -31,6 +32,8 @@ const flag = (name: string, fallback: string) => {
 const TRIALS = Number(flag("trials", "7"));
 const ROLLOUTS = Number(flag("rollouts", "1000"));
 const ONLY = flag("only", "abc");
+/** The judge of part C's rollouts: statistical (the default) or threshold. */
+const JUDGE = flag("judge", "statistical");
 
 function stats(values: number[]): string {
   const s = [...values].sort((a, b) => a - b);
@@ -246,6 +249,7 @@ function scaleRemote(n: number): BareRemote {
           promoteAfter: 3,
           rollbackAfter: 2,
           minRequests: 20,
+          judge: JUDGE,
           sla: { latency: { maxMs: 150 } },
         },
       },
@@ -272,21 +276,29 @@ async function partC(): Promise<void> {
     for (const n of [1, ROLLOUTS]) {
       const remote = scaleRemote(n);
       try {
-        const out = execFileSync(
-          process.execPath,
-          ["bench/watchdog-scale-worker.mjs", remote.bare, prom.url, "8"],
-          { encoding: "utf8" },
+        // Asynchronously: the stand-in exporter lives in this process and must keep
+        // answering Prometheus' scrapes while the worker runs (a sync call would stall it
+        // and the windows would drain, leaving the judge nothing to judge).
+        const out = await new Promise<string>((resolve, reject) =>
+          execFile(
+            process.execPath,
+            ["bench/watchdog-scale-worker.mjs", remote.bare, prom.url, "8"],
+            { encoding: "utf8" },
+            (error, stdout) => (error === null ? resolve(stdout) : reject(error)),
+          ),
         );
         const r = JSON.parse(out) as {
           times: number[];
           queries: number[];
+          waits: number[];
           outcomes: number;
+          kinds: Record<string, number>;
           peakRssMb: number;
         };
         // The first cycle clones and warms up; report the steady ones.
         const steady = r.times.slice(1);
         console.log(
-          `   ${String(n).padStart(5)} rollouts: ${r.outcomes} checked per cycle, Prometheus requests per cycle ${[...new Set(r.queries.slice(1))].join("/")}, cycle ${stats(steady)} (first, with clone and parsing every spec: ${r.times[0]?.toFixed(0)} ms), peak RSS ${r.peakRssMb.toFixed(0)} MB`,
+          `   ${String(n).padStart(5)} rollouts: ${r.outcomes} checked per cycle, Prometheus requests per cycle ${[...new Set(r.queries.slice(1))].join("/")}, cycle ${stats(steady)}, of which waiting for Prometheus' answers (request, query, JSON) ${stats(r.waits.slice(1))} (first, with clone and parsing every spec: ${r.times[0]?.toFixed(0)} ms), peak RSS ${r.peakRssMb.toFixed(0)} MB; newest verdicts ${JSON.stringify(r.kinds)}`,
         );
       } finally {
         remote.remove();
