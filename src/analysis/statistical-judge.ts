@@ -85,7 +85,8 @@ function bucketCounts(v: VersionEvidence, windowMs: number) {
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const ms = (x: number) =>
   Number.isFinite(x) ? `${x < 10 ? x.toFixed(1) : Math.round(x)} ms` : "∞";
-const pValue = (p: number) => (p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
+/** A p-value as text; below double precision's range (z beyond ~37) it is only bounded. */
+const pValue = (p: number) => (p === 0 ? "< 1e-300" : p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
 
 function latencyJudgement(analysis: Analysis, evidence: Evidence): MetricJudgement | undefined {
   const { quantile: q, maxMs } = analysis.sla.latency;
