@@ -174,12 +174,18 @@ describe("meshcanary watch (process)", function () {
 
   it("status shows phase, weight, step, the newest check and what the watchdog would do now", async () => {
     h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 1000 } }) });
-    await new Promise((r) => setTimeout(r, 2000));
+    // A full 5 s window of canary traffic: the statistical judge calls fewer than 100
+    // requests (what a p99 needs) inconclusive, and the line below expects a verdict.
+    await h.prom.waitForSeries(
+      'sum(increase(istio_requests_total{destination_version="v2",reporter="destination"}[5s])) > 150',
+      30_000,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
     const local = runCli(["status", "rollouts", "--prometheus", h.prom.url], h.remote.person);
     expect(local.code).to.equal(0);
     const lines = local.stdout.split("\n");
     expect(lines[0]).to.equal("recs/recommend  Progressing  20% (step 1/3)");
-    expect(lines[1]).to.match(
+    expect(lines[1], local.stdout).to.match(
       /^ {2}last check: \S+Z healthy: p99 latency \d+ ms ≤ 150 ms \(\d+ of \d+ above 150 ms.*\); error rate [\d.]+% ≤ 5\.00% \(\d+ of \d+ failed.*\); \d+ canary requests$/,
     );
     expect(lines[2]).to.match(/^ {2}now: hold: healthy in \d+ of 1000 checks needed to advance$/);
