@@ -41,7 +41,7 @@ describe("meshcanary watch (process)", function () {
 
   it("--once --dry-run prints the decision and writes nothing; exit 1 when a spec is invalid, others still checked", async () => {
     h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 1 } }) });
-    await new Promise((r) => setTimeout(r, 2000));
+    await h.waitForFullWindow();
     h.remote.commit("a broken spec", {
       "rollouts/broken.yaml":
         "apiVersion: meshcanary.dev/v1alpha1\nkind: Rollout\nmetadata: {name: Bad}\n",
@@ -174,13 +174,7 @@ describe("meshcanary watch (process)", function () {
 
   it("status shows phase, weight, step, the newest check and what the watchdog would do now", async () => {
     h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 1000 } }) });
-    // A full 5 s window of canary traffic: the statistical judge calls fewer than 100
-    // requests (what a p99 needs) inconclusive, and the line below expects a verdict.
-    await h.prom.waitForSeries(
-      'sum(increase(istio_requests_total{destination_version="v2",reporter="destination"}[5s])) > 150',
-      30_000,
-    );
-    await new Promise((r) => setTimeout(r, 1500));
+    await h.waitForFullWindow();
     const local = runCli(["status", "rollouts", "--prometheus", h.prom.url], h.remote.person);
     expect(local.code).to.equal(0);
     const lines = local.stdout.split("\n");

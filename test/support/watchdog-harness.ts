@@ -30,6 +30,13 @@ export interface Harness {
   readonly logs: string[];
   /** Dependencies of a watchdog on this scenario, each with its own working copy. */
   deps(overrides?: Partial<CycleDeps>): Promise<CycleDeps>;
+  /**
+   * Waits until Prometheus holds a full 5 s window of canary traffic (fastSpec's
+   * window), then one more check interval. The statistical judge calls fewer than
+   * 100 requests (what a p99 needs) inconclusive, so a test expecting a verdict
+   * must not judge a window that is still filling.
+   */
+  waitForFullWindow(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,6 +83,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         log,
         ...overrides,
       };
+    },
+    async waitForFullWindow() {
+      await prom.waitForSeries(
+        'sum(increase(istio_requests_total{destination_version="v2",reporter="destination"}[5s])) > 150',
+        30_000,
+      );
+      await new Promise((r) => setTimeout(r, 1500));
     },
     async close() {
       await sim.stop();
