@@ -29,7 +29,13 @@ export async function crashLoop(options: {
 }): Promise<CrashLoopResult> {
   const { steps } = options;
   const harness = await startHarness({
-    spec: fastSpec({ traffic: { canaryWeight: steps[0], steps }, analysis: { promoteAfter: 1 } }),
+    // Crash safety is about the cycle, not the verdicts: the threshold judge decides at
+    // every check, while the statistical one would hold as inconclusive at the first
+    // steps (3 % of 200 rps is 30 requests per 5 s window, fewer than a p99 needs).
+    spec: fastSpec({
+      traffic: { canaryWeight: steps[0], steps },
+      analysis: { promoteAfter: 1, judge: "threshold" },
+    }),
   });
   const workdir = mkdtempSync(join(tmpdir(), "meshcanary-crash-"));
   const random = mulberry32(options.seed);
