@@ -4,6 +4,12 @@
  * interpolate linearly inside it.
  */
 
+/** Istio's default bucket bounds of istio_request_duration_milliseconds (before +Inf). */
+export const ISTIO_DURATION_BUCKETS_MS: readonly number[] = [
+  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000,
+  1800000, 3600000,
+];
+
 export interface Bucket {
   /** Upper bound (`le`), `Infinity` for `+Inf`. */
   readonly le: number;

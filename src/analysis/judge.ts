@@ -59,8 +59,25 @@ export interface CheckResult {
   readonly reason?: string;
 }
 
-/** A version's requests and 5xx share: the reporter that saw more requests, since only the caller sees a dead pod's 503s. */
-export function traffic(version: VersionEvidence): { requests: number; errorRate: number } {
+/**
+ * A version's whole requests and failures as one reporter saw them: the one
+ * that saw more failures (only the caller sees a dead pod's 503s, only the
+ * server its own 500s), else the one that saw more requests. Counts come
+ * from extrapolated `increase()`, so they are rounded.
+ */
+export function versionCounts(v: VersionEvidence): { requests: number; errors: number } {
+  let best = { requests: 0, errors: 0 };
+  for (const r of [v.source, v.destination]) {
+    if (r === undefined) continue;
+    const c = { requests: Math.round(r.total), errors: Math.round(r.errors) };
+    if (c.errors > best.errors || (c.errors === best.errors && c.requests > best.requests))
+      best = c;
+  }
+  return best;
+}
+
+/** The threshold judge's view (0.1): the most requests any reporter saw, and the highest 5xx share. */
+function traffic(version: VersionEvidence): { requests: number; errorRate: number } {
   const reports = [version.source, version.destination].filter((r) => r !== undefined);
   const requests = Math.max(0, ...reports.map((r) => r.total));
   const errorRate = Math.max(0, ...reports.map((r) => (r.total > 0 ? r.errors / r.total : 0)));

@@ -42,7 +42,13 @@ import {
   quantileInterval,
 } from "../stats/index.js";
 import { bucketQuantile, quantileLabel } from "./histogram.js";
-import type { CheckResult, Evidence, Measurement, VersionEvidence } from "./judge.js";
+import {
+  type CheckResult,
+  type Evidence,
+  type Measurement,
+  type VersionEvidence,
+  versionCounts,
+} from "./judge.js";
 
 type Verdict = "breach" | "pass" | "unsure";
 
@@ -51,27 +57,6 @@ interface MetricJudgement {
   readonly verdict: Verdict;
   /** Why unsure, for the check's reason. */
   readonly why?: string;
-}
-
-interface Counts {
-  readonly requests: number;
-  readonly errors: number;
-}
-
-/**
- * One reporter's counts, rounded to whole requests: the one that saw more
- * failures (only the caller sees a dead pod's 503s, only the server its own
- * 500s), else the one that saw more requests.
- */
-function counts(v: VersionEvidence): Counts {
-  const reports = [v.source, v.destination].filter((r) => r !== undefined);
-  let best: Counts = { requests: 0, errors: 0 };
-  for (const r of reports) {
-    const c = { requests: Math.round(r.total), errors: Math.round(r.errors) };
-    if (c.errors > best.errors || (c.errors === best.errors && c.requests > best.requests))
-      best = c;
-  }
-  return best;
 }
 
 /** Bucket rates (per second) over the window as whole-request counts. */
@@ -155,8 +140,8 @@ function latencyJudgement(analysis: Analysis, evidence: Evidence): MetricJudgeme
 function errorJudgement(analysis: Analysis, evidence: Evidence): MetricJudgement {
   const { confidence } = analysis;
   const max = analysis.sla.errorRate.max;
-  const canary = counts(evidence.canary);
-  const stable = counts(evidence.stable);
+  const canary = versionCounts(evidence.canary);
+  const stable = versionCounts(evidence.stable);
   const rate = canary.requests > 0 ? canary.errors / canary.requests : Number.NaN;
   const measurement = (breached: boolean, detail: string): Measurement => ({
     metric: "error rate",
@@ -221,34 +206,35 @@ function decideMetric(
     what: string;
   },
 ): MetricJudgement {
-  const effective = m.worse === undefined ? "absolute" : mode;
-  let verdict: Verdict;
-  let why: string | undefined;
-  switch (effective) {
-    case "absolute":
-      verdict = m.provenAbove ? "breach" : m.above ? "unsure" : "pass";
-      why = `${m.what} above the SLA but not with confidence`;
-      break;
-    case "relative":
-      verdict = m.worse === true ? "breach" : "pass";
-      break;
-    case "both":
-      verdict = m.above ? (m.worse === true ? "breach" : "unsure") : "pass";
-      why = `${m.what} above the SLA, but the canary is not significantly worse than the stable`;
-      break;
-  }
-  return {
+  const judged = (verdict: Verdict, why?: string): MetricJudgement => ({
     measurement: m.measurement(verdict === "breach", m.detail),
     verdict,
-    ...(verdict === "unsure" && why !== undefined ? { why } : {}),
-  };
+    ...(why === undefined ? {} : { why }),
+  });
+  switch (m.worse === undefined ? "absolute" : mode) {
+    case "absolute":
+      if (m.provenAbove) return judged("breach");
+      return m.above
+        ? judged("unsure", `${m.what} above the SLA but not with confidence`)
+        : judged("pass");
+    case "relative":
+      return judged(m.worse === true ? "breach" : "pass");
+    case "both":
+      if (!m.above) return judged("pass");
+      return m.worse === true
+        ? judged("breach")
+        : judged(
+            "unsure",
+            `${m.what} above the SLA, but the canary is not significantly worse than the stable`,
+          );
+  }
 }
 
 export function statisticalJudge(analysis: Analysis, evidence: Evidence): CheckResult {
   const { at } = evidence;
   if (evidence.error !== undefined)
     return { kind: "error", at, requests: 0, measurements: [], reason: evidence.error };
-  const { requests } = counts(evidence.canary);
+  const { requests } = versionCounts(evidence.canary);
   if (requests < analysis.minRequests || requests === 0) {
     return {
       kind: "nodata",

@@ -15,7 +15,6 @@ import { rolloutId } from "../analysis/identity.js";
 import type { CheckResult } from "../analysis/judge.js";
 import { ExitCode, MeshcanaryError } from "../errors.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
-import { type RolloutSeries, rolloutSeries } from "../report/series.js";
 import { applyDecisionEdit } from "../spec/edit.js";
 import type { Rollout } from "../spec/types.js";
 import {
@@ -66,8 +65,6 @@ export interface RolloutTimeline {
   /** The rollout as the replay started it. */
   readonly initial: Rollout;
   readonly startWeight: number;
-  /** Both versions' latency and error rate over the whole range, on the interval grid. */
-  readonly series: RolloutSeries;
   /** Every check made, oldest first; each check time once. */
   readonly checks: readonly CheckRecord[];
   readonly decisions: readonly DecisionRecord[];
@@ -90,6 +87,8 @@ export interface BacktestResult {
   readonly cycles: number;
   /** HTTP requests made to Prometheus. */
   readonly prometheusRequests: number;
+  /** The recorded history: the replay's queries answer again without a request (for reports). */
+  readonly history: MetricsSource;
 }
 
 /** A rollout to replay and the text of the file it lives in. */
@@ -100,19 +99,18 @@ export interface ReplayInput {
 
 interface State {
   rollout: Rollout;
+  /** This rollout's own copy of its file's text: rollouts replay independently. */
+  text: string;
   readonly initial: Rollout;
   readonly checks: CheckRecord[];
   readonly decisions: DecisionRecord[];
-  readonly weights: { at: number; weight: number }[];
-  readonly series: RolloutSeries;
-  endedAt?: number;
 }
 
 /**
  * The weight the replay starts at: the spec's, or the first step when the
  * spec is not at a step now (e.g. rolled back to 0 %).
  */
-export function startWeight(rollout: Rollout): number {
+function startWeight(rollout: Rollout): number {
   const { canaryWeight, steps } = rollout.traffic;
   return canaryWeight > 0 && canaryWeight < 100 ? canaryWeight : (steps[0] as number);
 }
@@ -137,32 +135,15 @@ export async function replay(
 ): Promise<BacktestResult> {
   const { fromMs, toMs } = options;
   const source = new RecordedSource(options.metrics, { startMs: fromMs, endMs: toMs });
-  const starting = inputs.map((input) => ({ input, rollout: startingRollout(input, fromMs) }));
-  // The series first: the whole history in the queries the first cycle asks, so the cycles hit the recording.
-  const series = await rolloutSeries(
-    source,
-    starting.map((s) => s.rollout),
-    fromMs,
-    toMs,
-  ).catch((error: unknown) => {
-    throw new BacktestError(`Prometheus: ${(error as Error).message}`);
-  });
   const states = new Map<string, State>();
-  const texts = new Map<string, string>();
-  for (const { input, rollout } of starting) {
-    // Each rollout keeps its own copy of its file: rollouts replay independently.
-    texts.set(rolloutId(rollout), input.text);
+  for (const input of inputs) {
+    const rollout = startingRollout(input, fromMs);
     states.set(rolloutId(rollout), {
       rollout,
+      text: input.text,
       initial: rollout,
       checks: [],
       decisions: [],
-      weights: [{ at: fromMs, weight: rollout.traffic.canaryWeight }],
-      series: series.get(rollout) ?? {
-        times: [],
-        latencyMs: { stable: [], canary: [] },
-        errorRate: { stable: [], canary: [] },
-      },
     });
   }
   const stepMs = options.stepMs ?? Math.min(...inputs.map((i) => i.rollout.analysis.intervalMs));
@@ -186,22 +167,18 @@ export async function replay(
       const decision = outcome.decision;
       if (decision.action === "hold") continue;
       const at = decisionTime(decision, now);
-      const edited = applyDecision(texts.get(outcome.rollout) as string, rollout, decision, at);
-      texts.set(outcome.rollout, edited.text);
+      const edited = applyDecision(state.text, rollout, decision, at);
+      state.text = edited.text;
       state.rollout = edited.rollout;
       state.decisions.push({
         at,
         action: decision.action,
         from: decision.from,
+        // A promoted canary takes all traffic, as the stable it has become.
         to: decision.action === "advance" ? decision.to : decision.action === "promote" ? 100 : 0,
         reason: outcome.reason,
         basis: decision.basis,
       });
-      state.weights.push({
-        at,
-        weight: decision.action === "promote" ? 100 : edited.rollout.traffic.canaryWeight,
-      });
-      if (!isActive(edited.rollout)) state.endedAt = at;
     }
   }
   return {
@@ -210,7 +187,8 @@ export async function replay(
     stepMs,
     cycles,
     prometheusRequests: source.requests,
-    timelines: [...states.values()].map(timeline),
+    history: source,
+    timelines: [...states.values()].map((state) => timeline(state, fromMs)),
   };
 }
 
@@ -221,9 +199,11 @@ function record(state: State, checks: readonly CheckResult[], weight: number): v
   for (const c of fresh) state.checks.push({ ...c, weight });
 }
 
-function timeline(state: State): RolloutTimeline {
-  const { initial, rollout } = state;
-  const last = state.decisions.at(-1);
+/** The weights and the end follow from the decisions. */
+function timeline(state: State, fromMs: number): RolloutTimeline {
+  const { initial, decisions } = state;
+  const start = initial.traffic.canaryWeight;
+  const last = decisions.at(-1);
   const phase =
     last?.action === "rollback"
       ? "RolledBack"
@@ -236,15 +216,14 @@ function timeline(state: State): RolloutTimeline {
     stableName: initial.stable.name,
     canaryName: initial.canary?.name ?? initial.stable.name,
     initial,
-    startWeight: initial.traffic.canaryWeight,
-    series: state.series,
+    startWeight: start,
     checks: state.checks,
-    decisions: state.decisions,
-    weights: state.weights,
+    decisions,
+    weights: [{ at: fromMs, weight: start }, ...decisions.map((d) => ({ at: d.at, weight: d.to }))],
     end: {
       phase,
-      weight: phase === "Promoted" ? 100 : rollout.traffic.canaryWeight,
-      ...(state.endedAt === undefined ? {} : { at: state.endedAt }),
+      weight: last?.to ?? start,
+      ...(phase === "Progressing" || last === undefined ? {} : { at: last.at }),
     },
   };
 }

@@ -1,11 +1,23 @@
 /** A replayed timeline as report data and as JSON: the two views of one result. */
 import { describeCheck } from "../analysis/explain.js";
-import { quantileLabel } from "../analysis/judge.js";
 import type { ReportData } from "../report/report-data.js";
-import { type BacktestResult, type RolloutTimeline, summarize } from "./replay.js";
+import { reportCheck, reportSla } from "../report/rollout-parts.js";
+import { rolloutSeries } from "../report/series.js";
+import { BacktestError, type BacktestResult, type RolloutTimeline, summarize } from "./replay.js";
 
-export function timelineReport(result: BacktestResult, t: RolloutTimeline): ReportData {
-  const { sla } = t.initial.analysis;
+/** Report data for one replayed rollout; its series come from the replay's recorded history. */
+export async function timelineReport(
+  result: BacktestResult,
+  t: RolloutTimeline,
+): Promise<ReportData> {
+  const { times, latencyMs, errorRate } = await rolloutSeries(
+    result.history,
+    t.initial,
+    result.fromMs,
+    result.toMs,
+  ).catch((error: unknown) => {
+    throw new BacktestError(`Prometheus: ${(error as Error).message}`);
+  });
   return {
     title: `Backtest of ${t.rollout}`,
     rollout: t.rollout,
@@ -13,26 +25,20 @@ export function timelineReport(result: BacktestResult, t: RolloutTimeline): Repo
     toMs: result.toMs,
     stableName: t.stableName,
     canaryName: t.canaryName,
-    sla: {
-      quantileLabel: quantileLabel(sla.latency.quantile),
-      ...(sla.latency.maxMs === undefined ? {} : { maxMs: sla.latency.maxMs }),
-      errorRateMax: sla.errorRate.max,
-    },
-    times: t.series.times,
-    latencyMs: t.series.latencyMs,
-    errorRate: t.series.errorRate,
+    sla: reportSla(t.initial),
+    times,
+    latencyMs,
+    errorRate,
     weight: t.weights,
-    decisions: t.decisions.map((d) => ({
-      at: d.at,
-      action: d.action,
-      from: d.from,
-      to: d.to,
-      reason: d.reason,
+    decisions: t.decisions.map(({ at, action, from, to, reason }) => ({
+      at,
+      action,
+      from,
+      to,
+      reason,
     })),
     // Healthy checks are the quiet majority; markers go to the ones that say something.
-    checks: t.checks
-      .filter((c) => c.kind !== "healthy")
-      .map((c) => ({ at: c.at, kind: c.kind, text: describeCheck(c) })),
+    checks: t.checks.filter((c) => c.kind !== "healthy").map(reportCheck),
     summary: summarize(t),
   };
 }

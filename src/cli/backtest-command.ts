@@ -4,7 +4,6 @@
  * behind them, `--json` the whole timeline, `--report` a self-contained HTML
  * page.
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describeCheck } from "../analysis/explain.js";
 import {
@@ -17,10 +16,9 @@ import { timelineJson, timelineReport } from "../backtest/to-report.js";
 import { InvalidSpecError, UsageError } from "../errors.js";
 import { PrometheusClient } from "../prometheus/client.js";
 import { renderReport } from "../report/render-report.js";
-import { parseDuration } from "../spec/duration.js";
-import { loadRollouts, rolloutsOfValidFiles } from "../spec/load.js";
+import { loadRollouts, rolloutsOfValidFiles, type SpecCache } from "../spec/load.js";
 import type { Console } from "./console.js";
-import { parseTimeFlag } from "./times.js";
+import { durationFlag, parseTimeFlag } from "./flag-values.js";
 import { writeFileAtomic } from "./write-file-atomic.js";
 
 export interface BacktestFlags {
@@ -37,13 +35,6 @@ export interface BacktestFlags {
 /** More cycles than this is a typo in --from or --step, not a backtest. */
 const MAX_CYCLES = 1_000_000;
 
-function durationFlag(flag: string, value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0)
-    throw new UsageError(`${flag} ${value}: expected a positive duration such as 30s or 1m`);
-  return ms;
-}
-
 export async function backtestCommand(
   paths: readonly string[],
   flags: BacktestFlags,
@@ -58,7 +49,9 @@ export async function backtestCommand(
   const timeoutMs = durationFlag("--query-timeout", flags.queryTimeout);
 
   const cwd = process.cwd();
-  const loaded = loadRollouts(paths, { cwd });
+  // The texts as validated, kept for the replay's edits (no second read that could differ).
+  const read: SpecCache = new Map();
+  const loaded = loadRollouts(paths, { cwd, cache: read });
   if (loaded.diagnostics.length > 0) throw new InvalidSpecError(loaded.diagnostics);
   for (const note of loaded.notes) io.note(note);
   const chosen = rolloutsOfValidFiles(loaded).filter(
@@ -87,7 +80,7 @@ export async function backtestCommand(
   const result = await replay(
     withCanary.map((rollout) => ({
       rollout,
-      text: readFileSync(resolve(cwd, rollout.source.file), "utf8"),
+      text: (read.get(resolve(cwd, rollout.source.file)) as { text: string }).text,
     })),
     {
       metrics: new PrometheusClient({ url: flags.prometheus, timeoutMs }),
@@ -99,7 +92,7 @@ export async function backtestCommand(
 
   if (flags.report !== undefined) {
     const [only] = result.timelines as [RolloutTimeline];
-    writeFileAtomic(flags.report, renderReport(timelineReport(result, only)));
+    writeFileAtomic(flags.report, renderReport(await timelineReport(result, only)));
   }
   if (flags.json === true) io.out(JSON.stringify(timelineJson(result), null, 2));
   else for (const line of timelineText(result)) io.out(line);

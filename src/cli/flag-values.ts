@@ -1,9 +1,18 @@
-/** Time flags: RFC 3339 (`2026-11-20T10:00:00Z`), `now`, or `now-<duration>` (`now-24h`). */
+/** Values of command-line flags: durations and times, each refused with the flag named. */
 import { UsageError } from "../errors.js";
 import { parseDuration } from "../spec/duration.js";
 
+/** A positive duration such as 500ms, 10s or 1m. */
+export function durationFlag(flag: string, value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms < 1)
+    throw new UsageError(`${flag} ${value}: expected a duration such as 500ms, 10s or 1m`);
+  return ms;
+}
+
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
+/** RFC 3339 (`2026-11-20T10:00:00Z`), `now`, or `now-<duration>` (`now-24h`). */
 export function parseTimeFlag(flag: string, value: string, nowMs: number): number {
   if (value === "now") return nowMs;
   const relative = /^now-(.+)$/.exec(value);
