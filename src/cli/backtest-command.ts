@@ -19,9 +19,10 @@ import { renderReport } from "../report/render-report.js";
 import { loadRollouts, rolloutsOfValidFiles, type SpecCache } from "../spec/load.js";
 import type { Console } from "./console.js";
 import { durationFlag, parseTimeFlag } from "./flag-values.js";
+import { type PrometheusFlags, prometheusConnection } from "./prometheus-options.js";
 import { writeFileAtomic } from "./write-file-atomic.js";
 
-export interface BacktestFlags {
+export interface BacktestFlags extends PrometheusFlags {
   readonly prometheus: string;
   readonly from: string;
   readonly to: string;
@@ -47,6 +48,7 @@ export async function backtestCommand(
   if (fromMs >= toMs) throw new UsageError(`--from ${flags.from} is not before --to ${flags.to}`);
   const stepMs = flags.step === undefined ? undefined : durationFlag("--step", flags.step);
   const timeoutMs = durationFlag("--query-timeout", flags.queryTimeout);
+  const connection = prometheusConnection(flags);
 
   const cwd = process.cwd();
   // The texts as validated, kept for the replay's edits (no second read that could differ).
@@ -83,7 +85,7 @@ export async function backtestCommand(
       text: (read.get(resolve(cwd, rollout.source.file)) as { text: string }).text,
     })),
     {
-      metrics: new PrometheusClient({ url: flags.prometheus, timeoutMs }),
+      metrics: new PrometheusClient({ ...connection, timeoutMs }),
       fromMs,
       toMs,
       ...(stepMs === undefined ? {} : { stepMs }),

@@ -8,6 +8,7 @@ import { readPackageJson } from "../package-files.js";
 import { type BacktestFlags, backtestCommand } from "./backtest-command.js";
 import { compileCommand, validateCommand } from "./compile-command.js";
 import { type Console, processConsole } from "./console.js";
+import { addPrometheusAuthOptions } from "./prometheus-options.js";
 import { type StatusFlags, statusCommand } from "./status-command.js";
 import { type WatchFlags, watchCommand } from "./watch-command.js";
 
@@ -191,6 +192,7 @@ export function buildProgram(
       setExitCode(await backtestCommand(paths, flags, io(cmd)));
     });
 
+  addPrometheusAuthOptions(program);
   return program;
 }
 

@@ -21,9 +21,10 @@ import {
 import { repoSpecs } from "../watchdog/settings.js";
 import type { Console } from "./console.js";
 import { durationFlag } from "./flag-values.js";
+import { type PrometheusFlags, prometheusConnection } from "./prometheus-options.js";
 import { writeFileAtomic } from "./write-file-atomic.js";
 
-export interface StatusFlags {
+export interface StatusFlags extends PrometheusFlags {
   readonly prometheus: string;
   readonly repo?: string;
   readonly branch: string;
@@ -87,6 +88,7 @@ export async function statusCommand(
 ): Promise<number> {
   const timeoutMs = durationFlag("--query-timeout", flags.queryTimeout);
   const reportRangeMs = durationFlag("--report-range", flags.reportRange);
+  const connection = prometheusConnection(flags);
   let cwd = process.cwd();
   let specs = paths;
   let repo: GitWorkingCopy | undefined;
@@ -109,7 +111,7 @@ export async function statusCommand(
   if (flags.rollout !== undefined && rollouts.length === 0)
     throw new UsageError(`--rollout ${flags.rollout}: no such rollout in the given specs`);
   const reported = flags.report === undefined ? undefined : reportedRollout(rollouts);
-  const metrics = new PrometheusClient({ url: flags.prometheus, timeoutMs });
+  const metrics = new PrometheusClient({ ...connection, timeoutMs });
   const nowMs = Date.now();
   const evaluation = await evaluateRollouts(rollouts, {
     metrics,

@@ -13,8 +13,9 @@ import { startWatchdog } from "../watchdog/watchdog.js";
 import type { Console } from "./console.js";
 import { durationFlag } from "./flag-values.js";
 import { formatOutcomes } from "./outcomes.js";
+import { type PrometheusFlags, prometheusConnection } from "./prometheus-options.js";
 
-export interface WatchFlags {
+export interface WatchFlags extends PrometheusFlags {
   readonly repo: string;
   readonly prometheus: string;
   readonly branch: string;
@@ -43,7 +44,7 @@ export async function watchCommand(flags: WatchFlags, io: Console): Promise<numb
   const log = createLogger({ secrets: token === undefined ? [] : [token] });
   const telemetry = new Telemetry();
   const metrics = new PrometheusClient({
-    url: flags.prometheus,
+    ...prometheusConnection(flags),
     timeoutMs,
     onRequest: (seconds, ok) =>
       telemetry.queryDuration.observe({ result: ok ? "ok" : "error" }, seconds),
