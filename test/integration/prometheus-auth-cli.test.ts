@@ -7,7 +7,6 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import bcrypt from "bcryptjs";
 import { expect } from "chai";
@@ -18,21 +17,11 @@ import { runCli, startCli } from "../support/cli.js";
 import { tempDir } from "../support/files.js";
 import type { BareRemote } from "../support/git-remote.js";
 import { makeSpec, specYaml } from "../support/make-spec.js";
-import { type PrometheusServer, startPrometheus } from "../support/prometheus-server.js";
+import { freePort, type PrometheusServer, startPrometheus } from "../support/prometheus-server.js";
 import { fastSpec, rolloutRemote } from "../support/rollout-repo.js";
 import { secretMount } from "../support/secret-mount.js";
 import { makeTestCerts, SERVER_NAME, type TestCerts } from "../support/tls-certs.js";
 import { waitFor } from "../support/watchdog-harness.js";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe("Prometheus auth flags (meshcanary as a process)", function () {
   this.timeout(120_000);
@@ -60,6 +49,21 @@ describe("Prometheus auth flags (meshcanary as a process)", function () {
     "meshcanary",
   ];
 
+  /** The secret itself is never an argument: only its file's path. */
+  const status = (passwordPath: string) =>
+    runCli(
+      [
+        "status",
+        specDir,
+        "--prometheus",
+        prom.url,
+        ...tlsFlags(),
+        "--prometheus-password-file",
+        passwordPath,
+      ],
+      dir,
+    );
+
   before(async () => {
     certs = makeTestCerts(dir);
     writeFileSync(passwordFile, `${password}\n`);
@@ -86,18 +90,7 @@ describe("Prometheus auth flags (meshcanary as a process)", function () {
   after(() => prom.close());
 
   it("status queries an https Prometheus with a CA file, server name, username and password file", () => {
-    const r = runCli(
-      [
-        "status",
-        specDir,
-        "--prometheus",
-        prom.url,
-        ...tlsFlags(),
-        "--prometheus-password-file",
-        passwordFile,
-      ],
-      dir,
-    );
+    const r = status(passwordFile);
     expect(r.stderr).to.equal("");
     expect(r.code).to.equal(0);
     expect(r.stdout).to.match(/^recs\/recommend {2}Progressing {2}5% /);
@@ -120,18 +113,7 @@ describe("Prometheus auth flags (meshcanary as a process)", function () {
   ];
   for (const [what, file, message] of failures) {
     it(`status with ${what} exits 3 naming the flag, and prints no secret`, () => {
-      const r = runCli(
-        [
-          "status",
-          specDir,
-          "--prometheus",
-          prom.url,
-          ...tlsFlags(),
-          "--prometheus-password-file",
-          file(),
-        ],
-        dir,
-      );
+      const r = status(file());
       expect(r.code).to.equal(3);
       expect(r.stderr).to.include(message());
       for (const secret of secrets()) {

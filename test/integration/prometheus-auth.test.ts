@@ -78,12 +78,20 @@ describe("Prometheus auth (real Prometheus, openssl certificates)", function () 
       basic: basic(passwordFile),
       tls: { ca: new SecretFile(CA_FLAG, certs.caCert), serverName: SERVER_NAME },
     });
+    /** Prometheus reads its certificate for each handshake: a test may swap these. */
+    const liveCert = () => join(dir, "live-server.crt");
+    const liveKey = () => join(dir, "live-server.key");
+    const serve = (cert: string, key: string) => {
+      copyFileSync(cert, liveCert());
+      copyFileSync(key, liveKey());
+    };
     before(async () => {
       passwordFile = file("password", `${password}\n`);
+      serve(certs.serverCert, certs.serverKey);
       prom = await startPrometheus({
         targets: [],
         webConfig: {
-          tls_server_config: { cert_file: certs.serverCert, key_file: certs.serverKey },
+          tls_server_config: { cert_file: liveCert(), key_file: liveKey() },
           basic_auth_users: { meshcanary: bcrypt.hashSync(password, 4) },
         },
         isReady: readyWith(good()),
@@ -190,6 +198,21 @@ describe("Prometheus auth (real Prometheus, openssl certificates)", function () 
         expect(error.message).not.to.include("not-the-password");
       });
     }
+
+    it("fails on an expired server certificate, and the same client recovers once Prometheus serves a valid one", async () => {
+      const c = client(prom.url, good());
+      serve(certs.expiredServerCert, certs.expiredServerKey);
+      try {
+        const error = await failure(c);
+        expect(error.message).to.equal(
+          `Prometheus query: ${prom.url}: TLS: the server's certificate is not valid now (CERT_HAS_EXPIRED): check the server's certificate`,
+        );
+        expect(error.errorType).to.equal("tls");
+      } finally {
+        serve(certs.serverCert, certs.serverKey);
+      }
+      await answers(c);
+    });
 
     it("recovers with the same client when the password Secret is rotated (..data swap)", async () => {
       const mount = secretMount(join(dir, "k8s-basic"), { password: "stale-password\n" });

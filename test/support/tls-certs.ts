@@ -22,6 +22,9 @@ export interface TestCerts {
   /** A client certificate signed by the other CA. */
   readonly strangerCert: string;
   readonly strangerKey: string;
+  /** Like the server certificate, but valid only in January 2020. */
+  readonly expiredServerCert: string;
+  readonly expiredServerKey: string;
 }
 
 export const SERVER_NAME = "prometheus.test";
@@ -84,6 +87,48 @@ function makeLeaf(dir: string, ca: string, name: string, cn: string, extensions:
   ]);
 }
 
+/** `openssl x509` (3.0) cannot backdate; `openssl ca` can, with a minimal database. */
+function makeExpired(dir: string, name: string, extensions: string): void {
+  writeFileSync(join(dir, "index.txt"), "");
+  writeFileSync(join(dir, "serial"), "1000\n");
+  writeFileSync(join(dir, `${name}.ext`), extensions);
+  writeFileSync(
+    join(dir, "ca.cnf"),
+    "[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n",
+  );
+  openssl(dir, [
+    "req",
+    ...NEW_KEY,
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.csr`,
+    "-subj",
+    `/CN=${SERVER_NAME}`,
+  ]);
+  openssl(dir, [
+    "ca",
+    "-batch",
+    "-config",
+    "ca.cnf",
+    "-cert",
+    "ca.crt",
+    "-keyfile",
+    "ca.key",
+    "-in",
+    `${name}.csr`,
+    "-out",
+    `${name}.crt`,
+    "-startdate",
+    "20200101000000Z",
+    "-enddate",
+    "20200102000000Z",
+    "-extfile",
+    `${name}.ext`,
+    "-notext",
+  ]);
+}
+
 export function makeTestCerts(dir: string): TestCerts {
   makeCa(dir, "ca");
   makeCa(dir, "other-ca");
@@ -96,6 +141,7 @@ export function makeTestCerts(dir: string): TestCerts {
   );
   makeLeaf(dir, "ca", "client", "meshcanary", "extendedKeyUsage=clientAuth\n");
   makeLeaf(dir, "other-ca", "stranger", "meshcanary", "extendedKeyUsage=clientAuth\n");
+  makeExpired(dir, "expired", `subjectAltName=DNS:${SERVER_NAME}\nextendedKeyUsage=serverAuth\n`);
   const at = (file: string) => join(dir, file);
   return {
     dir,
@@ -107,5 +153,7 @@ export function makeTestCerts(dir: string): TestCerts {
     otherCaCert: at("other-ca.crt"),
     strangerCert: at("stranger.crt"),
     strangerKey: at("stranger.key"),
+    expiredServerCert: at("expired.crt"),
+    expiredServerKey: at("expired.key"),
   };
 }
