@@ -26,7 +26,6 @@ export class SecretFile {
   /** The flag that named the file, e.g. `--prometheus-password-file`, for messages. */
   readonly flag: string;
   readonly path: string;
-  #last: string | undefined;
 
   constructor(flag: string, path: string) {
     this.flag = flag;
@@ -38,7 +37,6 @@ export class SecretFile {
     const value = trimNewline(await this.#readText());
     if (value === "")
       throw new SecretFileError(`${this.flag} ${this.path}: file is empty`, this.flag, this.path);
-    this.#last = value;
     return value;
   }
 
@@ -49,11 +47,6 @@ export class SecretFile {
     } catch (error) {
       throw this.#cannotRead(error);
     }
-  }
-
-  /** The value read last, for redaction: text that must be masked wherever it appears. */
-  get lastValue(): string | undefined {
-    return this.#last;
   }
 
   async #readText(): Promise<string> {
