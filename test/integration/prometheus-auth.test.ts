@@ -359,6 +359,17 @@ describe("Prometheus auth (real Prometheus, openssl certificates)", function () 
       });
     }
 
+    it("says so when https:// is used against a plain HTTP endpoint", async () => {
+      const url = proxy.url.replace(/^http:/, "https:");
+      const error = await failure(client(url, auth(file("token", "token-one\n"))));
+      expect(error.errorType).to.equal("tls");
+      expect(error.message).to.match(
+        new RegExp(
+          `^Prometheus query: ${esc(url)}: TLS: handshake failed \\(EPROTO\\): is ${esc(url)} an https endpoint, and are the TLS flags right\\?$`,
+        ),
+      );
+    });
+
     it("recovers with the same client when the token Secret is rotated (..data swap)", async () => {
       const mount = secretMount(join(dir, "k8s-token"), { token: "token-one\n" });
       const c = client(proxy.url, auth(mount.path("token")));
