@@ -5,6 +5,7 @@
  * a well-formed answer becomes a `MetricsQueryError`, never a wrong number.
  * Credentials (auth.ts) are read for each request and masked in every message.
  */
+import type { Agent } from "node:https";
 import fetch from "node-fetch";
 import { ExitCode, MeshcanaryError } from "../errors.js";
 import { redactSecrets } from "../secrets/redact.js";
@@ -20,7 +21,10 @@ import { connectionFailure } from "./request-failure.js";
 import { TlsAgent } from "./tls-agent.js";
 
 export class MetricsQueryError extends MeshcanaryError {
-  /** Prometheus' errorType (`bad_data`, `timeout`, …), `http`, `network`, `timeout` or `invalid_response`. */
+  /**
+   * Prometheus' errorType (`bad_data`, `timeout`, …), `http`, `network`, `timeout`,
+   * `invalid_response`, `unauthorized` (401/403), `tls`, or `credentials` (a secret file).
+   */
   readonly errorType: string;
   constructor(message: string, errorType: string, options?: { cause?: unknown }) {
     super(message, "METRICS_QUERY", ExitCode.external, options);
@@ -113,7 +117,7 @@ export class PrometheusClient implements MetricsSource {
   ): Promise<{ resultType: unknown; result: unknown }> {
     const url = `${this.#base}/api/v1/${endpoint}`;
     let credentials: RequestCredentials;
-    let agent: import("node:https").Agent | undefined;
+    let agent: Agent | undefined;
     try {
       credentials = await requestCredentials(this.#auth);
       for (const secret of credentials.secrets) this.#secrets.add(secret);
