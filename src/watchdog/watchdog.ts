@@ -35,6 +35,7 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
   const done = (async () => {
     while (options.signal?.aborted !== true) {
       let sleepMs = options.loopIntervalMs;
+      const cycleTimer = options.telemetry?.cycleDuration.startTimer();
       try {
         const report = await runCycle({ ...options, evaluated, parsed, reported });
         const failed = report.metricsErrors.length > 0;
@@ -58,6 +59,8 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
         health = { ...health, lastError: message };
         options.log.log("error", "cycle failed; retrying next cycle", { error: message });
         if (error instanceof HistoryRewrittenError) return ExitCode.external;
+      } finally {
+        cycleTimer?.();
       }
       await sleep(sleepMs, options.signal);
     }
