@@ -43,6 +43,13 @@ const quiet = (alertname: string, eval_time: string): AlertCase => ({
   exp_alerts: [],
 });
 
+const fires = (
+  alertname: string,
+  eval_time: string,
+  exp_labels: Record<string, string>,
+  exp_annotations: Record<string, string>,
+): AlertCase => ({ alertname, eval_time, exp_alerts: [{ exp_labels, exp_annotations }] });
+
 const CYCLES_FAILING = (value: string) => ({
   summary: "meshcanary cycles are failing",
   description: `${value} of meshcanary's cycles in meshcanary/meshcanary-7d4b9 failed over the last 10 minutes. Canaries hold while cycles fail; see the watchdog's log ("cycle failed" or "Prometheus query failed") and /readyz.`,
@@ -76,16 +83,12 @@ const TESTS: readonly RuleTest[] = [
     ],
     alert_rule_test: [
       quiet("MeshcanaryCyclesFailing", "10m"), // pending for its first 10 minutes
-      {
-        alertname: "MeshcanaryCyclesFailing",
-        eval_time: "15m",
-        exp_alerts: [
-          {
-            exp_labels: { ...TARGET, severity: "warning" },
-            exp_annotations: CYCLES_FAILING("50%"),
-          },
-        ],
-      },
+      fires(
+        "MeshcanaryCyclesFailing",
+        "15m",
+        { ...TARGET, severity: "warning" },
+        CYCLES_FAILING("50%"),
+      ),
     ],
   },
   {
@@ -111,16 +114,12 @@ const TESTS: readonly RuleTest[] = [
     alert_rule_test: [
       quiet("MeshcanaryNoSuccessfulCycle", "10m"),
       quiet("MeshcanaryNoSuccessfulCycle", "20m"), // 10 minutes without success
-      {
-        alertname: "MeshcanaryNoSuccessfulCycle",
-        eval_time: "26m",
-        exp_alerts: [
-          {
-            exp_labels: { ...TARGET, severity: "critical" },
-            exp_annotations: NO_SUCCESS("16m 0s"),
-          },
-        ],
-      },
+      fires(
+        "MeshcanaryNoSuccessfulCycle",
+        "26m",
+        { ...TARGET, severity: "critical" },
+        NO_SUCCESS("16m 0s"),
+      ),
     ],
   },
   {
@@ -128,16 +127,12 @@ const TESTS: readonly RuleTest[] = [
     input_series: [{ series: `meshcanary_start_time_seconds{${T}}`, values: "0x40" }],
     alert_rule_test: [
       quiet("MeshcanaryNoSuccessfulCycle", "14m"),
-      {
-        alertname: "MeshcanaryNoSuccessfulCycle",
-        eval_time: "16m",
-        exp_alerts: [
-          {
-            exp_labels: { ...TARGET, severity: "critical" },
-            exp_annotations: NO_SUCCESS("16m 0s"),
-          },
-        ],
-      },
+      fires(
+        "MeshcanaryNoSuccessfulCycle",
+        "16m",
+        { ...TARGET, severity: "critical" },
+        NO_SUCCESS("16m 0s"),
+      ),
     ],
   },
   {
@@ -146,24 +141,14 @@ const TESTS: readonly RuleTest[] = [
     alert_rule_test: [
       quiet("MeshcanaryDown", "5m"),
       quiet("MeshcanaryDown", "10m"), // pending
-      {
-        alertname: "MeshcanaryDown",
-        eval_time: "12m",
-        exp_alerts: [{ exp_labels: { ...TARGET, severity: "critical" }, exp_annotations: DOWN }],
-      },
+      fires("MeshcanaryDown", "12m", { ...TARGET, severity: "critical" }, DOWN),
     ],
   },
   {
     name: "meshcanary is not scraped at all",
     input_series: [{ series: 'up{job="something-else"}', values: "1x20" }],
     alert_rule_test: [
-      {
-        alertname: "MeshcanaryDown",
-        eval_time: "10m",
-        exp_alerts: [
-          { exp_labels: { job: "meshcanary", severity: "critical" }, exp_annotations: DOWN },
-        ],
-      },
+      fires("MeshcanaryDown", "10m", { job: "meshcanary", severity: "critical" }, DOWN),
     ],
   },
   {
@@ -177,13 +162,7 @@ const TESTS: readonly RuleTest[] = [
     alert_rule_test: [
       quiet("MeshcanarySpecInvalid", "5m"),
       quiet("MeshcanarySpecInvalid", "6m"), // pending
-      {
-        alertname: "MeshcanarySpecInvalid",
-        eval_time: "8m",
-        exp_alerts: [
-          { exp_labels: { ...TARGET, severity: "warning" }, exp_annotations: SPEC_INVALID },
-        ],
-      },
+      fires("MeshcanarySpecInvalid", "8m", { ...TARGET, severity: "warning" }, SPEC_INVALID),
     ],
   },
   {
@@ -200,16 +179,12 @@ const TESTS: readonly RuleTest[] = [
     ],
     alert_rule_test: [
       quiet("MeshcanaryRollback", "5m"), // advances alone never alert
-      {
-        alertname: "MeshcanaryRollback",
-        eval_time: "7m",
-        exp_alerts: [
-          {
-            exp_labels: { ...TARGET, action: "rollback", severity: "warning" },
-            exp_annotations: ROLLBACK,
-          },
-        ],
-      },
+      fires(
+        "MeshcanaryRollback",
+        "7m",
+        { ...TARGET, action: "rollback", severity: "warning" },
+        ROLLBACK,
+      ),
       quiet("MeshcanaryRollback", "25m"), // resolved 15 minutes later
     ],
   },
@@ -284,16 +259,12 @@ describe("deploy/ alerts (promtool)", () => {
           },
         ],
         alert_rule_test: [
-          {
-            alertname: "MeshcanaryRollback",
-            eval_time: "10m",
-            exp_alerts: [
-              {
-                exp_labels: { ...TARGET, action: "rollback", severity: "warning" },
-                exp_annotations: ROLLBACK,
-              },
-            ],
-          },
+          fires(
+            "MeshcanaryRollback",
+            "10m",
+            { ...TARGET, action: "rollback", severity: "warning" },
+            ROLLBACK,
+          ),
         ],
       },
     ]);
