@@ -246,7 +246,7 @@ describe("deploy/ (kustomize)", () => {
     });
   }
 
-  it("the example overlay puts everything in its namespace, with its image and the Argo CD sync", () => {
+  it("the example overlay puts everything in its namespace, with its image, the Argo CD sync and egress to the git host only", () => {
     const objects = built("overlays/example");
     for (const o of objects.filter((o) => o.kind !== "Namespace"))
       expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).to.equal("meshcanary");
@@ -256,6 +256,12 @@ describe("deploy/ (kustomize)", () => {
       "--argocd-url=https://argocd-server.argocd.svc",
       "--argocd-app=meshcanary-routes",
     ]);
+    const egress = (
+      only(objects, "NetworkPolicy") as unknown as {
+        spec: { egress: { to: { ipBlock?: { cidr: string } }[] }[] };
+      }
+    ).spec.egress.flatMap((rule) => rule.to.flatMap((peer) => peer.ipBlock?.cidr ?? []));
+    expect(egress, "only the git host's addresses").to.deep.equal(["203.0.113.0/24"]);
     expect(only(objects, "Namespace").metadata.labels).to.deep.include({
       "pod-security.kubernetes.io/enforce": "restricted",
     });
