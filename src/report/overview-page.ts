@@ -50,8 +50,6 @@ export interface OverviewRow {
 }
 
 export interface OverviewData {
-  /** When the page was drawn (epoch ms). */
-  readonly generatedAtMs: number;
   /** When the last cycle ended; absent before the first. */
   readonly lastCycleMs?: number;
   readonly refreshSeconds: number;
@@ -178,7 +176,7 @@ ${data.rollouts.map(row)}</tbody></table>`;
 <header>
 <h1>${title}</h1>
 <p class="summary">${cycle}${n === 0 ? "" : ` ${phaseCounts(data.rollouts)}.`}</p>
-<p class="hint">Drawn ${time(data.generatedAtMs)}; reloads every ${data.refreshSeconds} s. Each rollout's name links to its report. All times are UTC.</p>
+<p class="hint">Reloads every ${data.refreshSeconds} s. Each rollout's name links to its report. All times are UTC.</p>
 </header>
 ${problems(data)}
 <section id="rollouts">${table}</section>

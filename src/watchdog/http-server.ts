@@ -6,7 +6,8 @@
  * (one rollout's report). Probes and metrics serve only counts, weights and
  * timestamps: nothing secret.
  */
-import { createServer, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { gzipSync } from "node:zlib";
 import type { Telemetry } from "./telemetry.js";
 
 export interface Health {
@@ -80,6 +81,7 @@ export async function startHealthServer(
   const { host, port } = parseListen(listen);
   const now = options.now ?? Date.now;
   const stuckAfter = options.stuckAfterMs ?? stuckAfterMs(options.staleAfterMs);
+  const sendPage = pageSender();
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -104,7 +106,7 @@ export async function startHealthServer(
     }
     const pages = options.pages;
     if (pages !== undefined && path === "/") {
-      res.writeHead(200, PAGE_HEADERS).end(pages.overview());
+      sendPage(req, res, pages.overview());
       return;
     }
     const rollout = pages === undefined ? null : ROLLOUT_PATH.exec(path ?? "");
@@ -112,7 +114,7 @@ export async function startHealthServer(
       pages.rolloutReport(rollout[1] as string, rollout[2] as string).then(
         (page) => {
           if (page === undefined) notFound(res, `no rollout ${rollout[1]}/${rollout[2]}`);
-          else res.writeHead(200, PAGE_HEADERS).end(page);
+          else sendPage(req, res, page);
         },
         (error: Error) =>
           res
@@ -163,6 +165,32 @@ export function readiness(health: Health, nowMs: number, staleAfter: number): Pr
       lastSuccess: last === undefined ? null : new Date(last).toISOString(),
       ...(health.lastError === undefined ? {} : { lastError: health.lastError }),
     },
+  };
+}
+
+type PageSender = (req: IncomingMessage, res: ServerResponse, page: string) => void;
+
+/**
+ * Pages are large (about 1 KiB a rollout) and compress many-fold, so they go
+ * gzipped when the browser takes it. The last compressed page is kept: the
+ * overview is the same string until the next cycle.
+ */
+function pageSender(): PageSender {
+  let last: { readonly html: string; readonly gzip: Buffer } | undefined;
+  return (req, res, page) => {
+    const headers = { ...PAGE_HEADERS, vary: "accept-encoding" };
+    if (!/\bgzip\b/.test(req.headers["accept-encoding"] ?? "")) {
+      res.writeHead(200, { ...headers, "content-length": Buffer.byteLength(page) }).end(page);
+      return;
+    }
+    if (last?.html !== page) last = { html: page, gzip: gzipSync(page) };
+    res
+      .writeHead(200, {
+        ...headers,
+        "content-encoding": "gzip",
+        "content-length": last.gzip.length,
+      })
+      .end(last.gzip);
   };
 }
 

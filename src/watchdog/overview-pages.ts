@@ -1,7 +1,7 @@
 /**
  * The pages behind `/` and `/rollouts/<ns>/<name>`, drawn from what the
  * watchdog's cycles left in an OverviewState. The overview costs no query: it
- * is the last cycle's data. A rollout's report draws the last hour of its
+ * is the last cycle's data, drawn once per cycle. A rollout's report draws the last hour of its
  * latency and error rate, which takes two Prometheus range queries; so a
  * drawn report is kept for `reportCacheMs`, one draw per rollout is in flight
  * at a time, and at most `maxReportDraws` draws run at once (more is a 503
@@ -42,6 +42,7 @@ export class Overview implements OverviewPages {
   readonly #now: () => number;
   readonly #reports = new Map<string, { readonly atMs: number; readonly page: Promise<string> }>();
   #drawing = 0;
+  #page: { readonly version: number; readonly html: string } | undefined;
 
   constructor(options: OverviewOptions) {
     this.#options = options;
@@ -54,8 +55,12 @@ export class Overview implements OverviewPages {
     this.state.update(report, this.#now());
   };
 
+  /** Drawn once per cycle, however many people look. */
   overview(): string {
-    return renderOverview(this.state.data(this.#now(), this.refreshSeconds));
+    const { version } = this.state;
+    if (this.#page?.version !== version)
+      this.#page = { version, html: renderOverview(this.state.data(this.refreshSeconds)) };
+    return this.#page.html;
   }
 
   async rolloutReport(namespace: string, name: string): Promise<string | undefined> {

@@ -31,6 +31,8 @@ export interface SeenRollout {
 }
 
 export class OverviewState {
+  /** Counts updates, so a page drawn from this state can be reused until the next cycle. */
+  version = 0;
   #lastCycleMs: number | undefined;
   #rollouts = new Map<string, Rollout>();
   #outcomes = new Map<string, RolloutOutcome>();
@@ -39,6 +41,7 @@ export class OverviewState {
   #invalid: readonly string[] = [];
 
   update(report: CycleReport, nowMs: number): void {
+    this.version++;
     this.#lastCycleMs = nowMs;
     this.#rollouts = new Map(report.rollouts.map((r) => [rolloutId(r), r]));
     for (const outcome of report.outcomes) {
@@ -68,10 +71,9 @@ export class OverviewState {
   }
 
   /** The page's data, rollouts ordered by `ns/name`. */
-  data(nowMs: number, refreshSeconds: number): OverviewData {
+  data(refreshSeconds: number): OverviewData {
     const ids = [...this.#rollouts.keys()].sort();
     return {
-      generatedAtMs: nowMs,
       ...(this.#lastCycleMs === undefined ? {} : { lastCycleMs: this.#lastCycleMs }),
       refreshSeconds,
       metricsErrors: this.#metricsErrors,
