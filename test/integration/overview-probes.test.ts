@@ -11,7 +11,7 @@ import type { GitOpsRepo } from "../../src/gitops/repo.js";
 import { startHealthServer } from "../../src/watchdog/http-server.js";
 import { silentLogger } from "../../src/watchdog/log.js";
 import { Telemetry } from "../../src/watchdog/telemetry.js";
-import { startWatchdog } from "../../src/watchdog/watchdog.js";
+import { startWatchdog, type Watchdog } from "../../src/watchdog/watchdog.js";
 import { fastSpec } from "../support/rollout-repo.js";
 import { type Harness, startHarness, waitFor } from "../support/watchdog-harness.js";
 
@@ -25,8 +25,18 @@ async function probe(port: number, path: string): Promise<ProbeAnswer> {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-function portOf(server: Server): number {
-  return (server.address() as { port: number }).port;
+/** The watchdog's HTTP server on a free loopback port, for `watchdog`'s health. */
+async function serve(
+  watchdog: Watchdog,
+  telemetry: Telemetry,
+  bounds: { staleAfterMs: number; stuckAfterMs: number },
+): Promise<{ port: number; server: Server }> {
+  const server = await startHealthServer("127.0.0.1:0", {
+    telemetry,
+    health: watchdog.health,
+    ...bounds,
+  });
+  return { port: (server.address() as { port: number }).port, server };
 }
 
 describe("probes: /livez apart from /readyz", function () {
@@ -47,13 +57,10 @@ describe("probes: /livez apart from /readyz", function () {
       loopIntervalMs: 200,
       signal: controller.signal,
     });
-    const server = await startHealthServer("127.0.0.1:0", {
-      telemetry,
-      health: watchdog.health,
+    const { port, server } = await serve(watchdog, telemetry, {
       staleAfterMs: 1500,
       stuckAfterMs: 20_000,
     });
-    const port = portOf(server);
     try {
       await waitFor("/readyz 200", async () => (await probe(port, "/readyz")).status === 200);
       expect((await probe(port, "/livez")).status).to.equal(200);
@@ -108,13 +115,10 @@ describe("probes: /livez apart from /readyz", function () {
       loopIntervalMs: 100,
       signal: controller.signal,
     });
-    const server = await startHealthServer("127.0.0.1:0", {
-      telemetry,
-      health: watchdog.health,
+    const { port, server } = await serve(watchdog, telemetry, {
       staleAfterMs: 300,
       stuckAfterMs: 500,
     });
-    const port = portOf(server);
     try {
       const stuck = await waitFor("/livez 503", async () => {
         const r = await probe(port, "/livez");
