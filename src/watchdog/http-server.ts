@@ -72,6 +72,11 @@ const PAGE_HEADERS = {
   "cache-control": "no-store",
 } as const;
 
+const TEXT_HEADERS = {
+  "content-type": "text/plain; charset=utf-8",
+  "x-content-type-options": "nosniff",
+} as const;
+
 const ROLLOUT_PATH = /^\/rollouts\/([a-z0-9-]{1,63})\/([a-z0-9-]{1,63})$/;
 
 export async function startHealthServer(
@@ -118,7 +123,7 @@ export async function startHealthServer(
         },
         (error: Error) =>
           res
-            .writeHead(503, { "content-type": "text/plain; charset=utf-8", "retry-after": "10" })
+            .writeHead(503, { ...TEXT_HEADERS, "retry-after": "10" })
             .end(`cannot draw the report now: ${error.message}\n`),
       );
       return;
@@ -201,7 +206,5 @@ function sendJson(res: ServerResponse, probe: Probe): void {
 }
 
 function notFound(res: ServerResponse, what: string): void {
-  res
-    .writeHead(404, { "content-type": "text/plain; charset=utf-8" })
-    .end(`${what}: try /, /metrics, /livez or /readyz\n`);
+  res.writeHead(404, TEXT_HEADERS).end(`${what}: try /, /metrics, /livez or /readyz\n`);
 }

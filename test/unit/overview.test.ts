@@ -6,6 +6,7 @@ import { type OverviewData, renderOverview } from "../../src/report/overview-pag
 import type { CycleReport } from "../../src/watchdog/cycle.js";
 import type { RolloutOutcome } from "../../src/watchdog/evaluate.js";
 import { liveness, readiness } from "../../src/watchdog/http-server.js";
+import { Overview } from "../../src/watchdog/overview-pages.js";
 import { latestDecision, OverviewState } from "../../src/watchdog/overview-state.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
 
@@ -326,5 +327,80 @@ describe("probes", () => {
       lastSuccess: null,
       lastError: "HTTP 503",
     });
+  });
+});
+
+describe("overview pages: what a view costs", () => {
+  /** A metrics stand-in that counts range queries and holds their answers until released. */
+  function gatedMetrics() {
+    const waiting: (() => void)[] = [];
+    let open = false;
+    const source = {
+      rangeQueries: 0,
+      query: async () => [],
+      queryRange: async () => {
+        source.rangeQueries++;
+        if (!open) await new Promise<void>((resolve) => waiting.push(resolve));
+        return [];
+      },
+      release: () => {
+        open = true;
+        for (const r of waiting.splice(0)) r();
+      },
+    };
+    return source;
+  }
+  const others = ["a", "b", "c"].map((name) =>
+    makeRollout(makeSpec({ metadata: { name } }), `rollouts/${name}.yaml`),
+  );
+
+  it("draws the overview once per cycle, however many look", () => {
+    let now = T0;
+    const overview = new Overview({
+      metrics: gatedMetrics(),
+      loopIntervalMs: 1000,
+      now: () => now,
+    });
+    overview.update(cycle({ rollouts: [recommend] }));
+    const first = overview.overview();
+    now += 10 * SEC;
+    expect(overview.overview()).to.equal(first);
+    overview.update(cycle({ rollouts: [recommend, search] }));
+    expect(overview.overview()).to.not.equal(first);
+    expect(overview.overview()).to.contain('data-rollout="web/search"');
+    expect(first).to.contain('<meta http-equiv="refresh" content="5">');
+  });
+
+  it("bounds report draws: one per rollout in flight, a few at once, each reused for a while", async () => {
+    let now = T0;
+    const metrics = gatedMetrics();
+    const overview = new Overview({
+      metrics,
+      loopIntervalMs: 1000,
+      now: () => now,
+      maxReportDraws: 2,
+      reportCacheMs: 15 * SEC,
+    });
+    overview.update(cycle({ rollouts: [recommend, ...others] }));
+    expect(await overview.rolloutReport("recs", "nope")).to.equal(undefined);
+
+    const one = overview.rolloutReport("recs", "recommend");
+    const same = overview.rolloutReport("recs", "recommend");
+    const two = overview.rolloutReport("recs", "a");
+    const busy = await overview.rolloutReport("recs", "b").catch((e: Error) => e.message);
+    expect(busy).to.equal("2 reports are being drawn; try again in a few seconds");
+    const queriesOfTwoDraws = metrics.rangeQueries;
+    metrics.release();
+    const [page, samePage] = await Promise.all([one, same, two]);
+    expect(page).to.contain("<title>Status of recs/recommend</title>");
+    expect(samePage).to.equal(page);
+    expect(metrics.rangeQueries).to.equal(queriesOfTwoDraws);
+
+    now += 15 * SEC;
+    expect(await overview.rolloutReport("recs", "recommend")).to.equal(page);
+    expect(metrics.rangeQueries).to.equal(queriesOfTwoDraws);
+    now += 1;
+    await overview.rolloutReport("recs", "recommend");
+    expect(metrics.rangeQueries).to.be.above(queriesOfTwoDraws);
   });
 });
