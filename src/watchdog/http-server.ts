@@ -87,7 +87,7 @@ export async function startHealthServer(
   const now = options.now ?? Date.now;
   const stuckAfter = options.stuckAfterMs ?? stuckAfterMs(options.staleAfterMs);
   const sendPage = pageSender();
-  const server = createServer((req, res) => {
+  const route = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
@@ -129,6 +129,15 @@ export async function startHealthServer(
       return;
     }
     notFound(res, "not found");
+  };
+  const server = createServer((req, res) => {
+    try {
+      route(req, res);
+    } catch (error) {
+      // A page that cannot be drawn must not take the watchdog down with it.
+      if (!res.headersSent) res.writeHead(500, TEXT_HEADERS);
+      res.end(`${(error as Error).message}\n`);
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -1,13 +1,15 @@
 /** The live overview: the state kept from cycles, the page drawn from it, and the probe rules. */
 import { expect } from "chai";
+import fetch from "node-fetch";
 import type { Decision } from "../../src/analysis/decide.js";
 import type { CheckResult } from "../../src/analysis/judge.js";
 import { type OverviewData, renderOverview } from "../../src/report/overview-page.js";
 import type { CycleReport } from "../../src/watchdog/cycle.js";
 import type { RolloutOutcome } from "../../src/watchdog/evaluate.js";
-import { liveness, readiness } from "../../src/watchdog/http-server.js";
+import { liveness, readiness, startHealthServer } from "../../src/watchdog/http-server.js";
 import { Overview } from "../../src/watchdog/overview-pages.js";
 import { latestDecision, OverviewState } from "../../src/watchdog/overview-state.js";
+import { Telemetry } from "../../src/watchdog/telemetry.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
 
 const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
@@ -402,5 +404,32 @@ describe("overview pages: what a view costs", () => {
     now += 1;
     await overview.rolloutReport("recs", "recommend");
     expect(metrics.rangeQueries).to.be.above(queriesOfTwoDraws);
+  });
+});
+
+describe("the HTTP server's routes", () => {
+  it("answers 500 for a page that fails to draw and goes on serving", async () => {
+    const server = await startHealthServer("127.0.0.1:0", {
+      telemetry: new Telemetry(),
+      health: () => ({ loopBeatMs: Date.now() }),
+      staleAfterMs: 1000,
+      pages: {
+        overview: () => {
+          throw new Error("cannot draw");
+        },
+        rolloutReport: async () => undefined,
+      },
+    });
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const failed = await fetch(`${base}/`);
+      expect([failed.status, await failed.text()]).to.deep.equal([500, "cannot draw\n"]);
+      expect((await fetch(`${base}/livez`)).status).to.equal(200);
+      expect((await fetch(`${base}/rollouts/recs/recommend`)).status).to.equal(404);
+      expect((await fetch(`${base}/rollouts/RECS/x%2Fy`)).status).to.equal(404);
+      expect((await fetch(`${base}/livez`, { method: "POST" })).status).to.equal(405);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
