@@ -69,6 +69,7 @@ main.overview { max-width: 1500px; }
 td.check ul { margin: 2px 0 0; padding-left: 16px; }
 td.check, td.decision, td.now { overflow-wrap: anywhere; min-width: 14em; }
 td.num { white-space: nowrap; text-align: right; }
+time { white-space: nowrap; }
 .kind { font-weight: 600; }
 .kind-healthy { color: #2e7d32; }
 .kind-breach, .kind-error { color: #c62828; }
