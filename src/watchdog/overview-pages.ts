@@ -1,13 +1,12 @@
 /**
  * The pages behind `/` and `/rollouts/<ns>/<name>`, drawn from what the
  * watchdog's cycles left in an OverviewState. The overview costs no query: it
- * is the last cycle's data, drawn once per cycle. A rollout's report draws the last hour of its
- * latency and error rate, which takes two Prometheus range queries; so a
- * drawn report is kept for `reportCacheMs`, one draw per rollout is in flight
- * at a time, and at most `maxReportDraws` draws run at once (more is a 503
- * with Retry-After), whatever the number of viewers.
+ * is the last cycle's data, drawn once per cycle. A rollout's report draws
+ * the last hour of its latency and error rate, which takes two Prometheus
+ * range queries; so a drawn report is kept for `reportCacheMs`, one draw per
+ * rollout is in flight at a time, and at most `maxReportDraws` draws run at
+ * once (more is a 503 with Retry-After), whatever the number of viewers.
  */
-
 import { phaseOf } from "../analysis/decide.js";
 import { rolloutId } from "../analysis/identity.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
