@@ -2,7 +2,7 @@
  * `meshcanary status`: each rollout's phase, weight and step, and what the
  * watchdog would see and decide now (same evaluation code as the watchdog).
  */
-import { isActive } from "../analysis/decide.js";
+import { isActive, phaseOf, stepOf } from "../analysis/decide.js";
 import { describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
 import { ExitCode, formatDiagnostic, UsageError } from "../errors.js";
@@ -50,12 +50,6 @@ export interface RolloutStatusView {
   readonly next?: string;
 }
 
-export function phaseOf(rollout: Rollout): string {
-  if (rollout.status?.phase !== undefined) return rollout.status.phase;
-  if (rollout.canary === undefined) return "Steady";
-  return rollout.traffic.canaryWeight > 0 ? "Progressing" : "Pending";
-}
-
 export function statusView(rollout: Rollout, outcome?: RolloutOutcome): RolloutStatusView {
   const { steps, canaryWeight } = rollout.traffic;
   const newest = outcome?.checks[0];
@@ -64,7 +58,7 @@ export function statusView(rollout: Rollout, outcome?: RolloutOutcome): RolloutS
     phase: phaseOf(rollout),
     active: isActive(rollout),
     weight: canaryWeight,
-    step: steps.filter((s) => s <= canaryWeight).length,
+    step: stepOf(rollout),
     steps,
     ...(newest === undefined ? {} : { lastCheck: describeCheck(newest) }),
     ...(outcome === undefined ? {} : { next: `${outcome.decision.action}: ${outcome.reason}` }),

@@ -5,8 +5,9 @@ import { GitWorkingCopy } from "../gitops/repo.js";
 import { PrometheusClient } from "../prometheus/client.js";
 import { argoCdSync } from "../watchdog/argocd.js";
 import { type CycleReport, runCycle } from "../watchdog/cycle.js";
-import { startHealthServer } from "../watchdog/http-server.js";
+import { startHealthServer, stuckAfterMs } from "../watchdog/http-server.js";
 import { createLogger } from "../watchdog/log.js";
+import { Overview } from "../watchdog/overview-pages.js";
 import { watchSettings } from "../watchdog/settings.js";
 import { Telemetry } from "../watchdog/telemetry.js";
 import { startWatchdog } from "../watchdog/watchdog.js";
@@ -87,7 +88,13 @@ export async function watchCommand(flags: WatchFlags, io: Console): Promise<numb
   const stop = () => controller.abort();
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
-  const watchdog = startWatchdog({ ...deps, loopIntervalMs, signal: controller.signal });
+  const overview = new Overview({ metrics, loopIntervalMs });
+  const watchdog = startWatchdog({
+    ...deps,
+    loopIntervalMs,
+    signal: controller.signal,
+    onCycle: overview.update,
+  });
   const server =
     flags.listen === undefined
       ? undefined
@@ -95,6 +102,8 @@ export async function watchCommand(flags: WatchFlags, io: Console): Promise<numb
           telemetry,
           health: watchdog.health,
           staleAfterMs: Math.max(3 * loopIntervalMs, 30_000),
+          stuckAfterMs: stuckAfterMs(loopIntervalMs),
+          pages: overview,
         });
   log.log("info", "watching", {
     repo: flags.repo,

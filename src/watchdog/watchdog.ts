@@ -32,8 +32,11 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
   const parsed: SpecCache = new Map();
   const reported = new Set<string>();
   let health: Health = {};
+  // The liveness probe's heartbeat: set when a cycle starts and when a sleep starts.
+  let loopBeatMs = options.now();
   const done = (async () => {
     while (options.signal?.aborted !== true) {
+      loopBeatMs = options.now();
       let sleepMs = options.loopIntervalMs;
       const cycleTimer = options.telemetry?.cycleDuration.startTimer();
       try {
@@ -62,11 +65,12 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
       } finally {
         cycleTimer?.();
       }
+      loopBeatMs = options.now();
       await sleep(sleepMs, options.signal);
     }
     return ExitCode.ok;
   })();
-  return { health: () => health, done };
+  return { health: () => ({ ...health, loopBeatMs }), done };
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
