@@ -20,7 +20,6 @@ import {
 } from "../watchdog/evaluate.js";
 import { repoSpecs } from "../watchdog/settings.js";
 import type { Console } from "./console.js";
-import { durationFlag } from "./flag-values.js";
 import { writeFileAtomic } from "./write-file-atomic.js";
 
 export interface StatusFlags {
@@ -29,10 +28,11 @@ export interface StatusFlags {
   readonly branch: string;
   readonly specs?: string;
   readonly json?: boolean;
-  readonly queryTimeout: string;
+  /** Per Prometheus request, ms (`--query-timeout`, default 5s). */
+  readonly queryTimeout: number;
   readonly report?: string;
-  /** How much history `--report` draws, e.g. `1h`. */
-  readonly reportRange: string;
+  /** How much history `--report` draws, ms (`--report-range`, default 1h). */
+  readonly reportRange: number;
   readonly rollout?: string;
 }
 
@@ -85,8 +85,6 @@ export async function statusCommand(
   flags: StatusFlags,
   io: Console,
 ): Promise<number> {
-  const timeoutMs = durationFlag("--query-timeout", flags.queryTimeout);
-  const reportRangeMs = durationFlag("--report-range", flags.reportRange);
   let cwd = process.cwd();
   let specs = paths;
   let repo: GitWorkingCopy | undefined;
@@ -109,7 +107,7 @@ export async function statusCommand(
   if (flags.rollout !== undefined && rollouts.length === 0)
     throw new UsageError(`--rollout ${flags.rollout}: no such rollout in the given specs`);
   const reported = flags.report === undefined ? undefined : reportedRollout(rollouts);
-  const metrics = new PrometheusClient({ url: flags.prometheus, timeoutMs });
+  const metrics = new PrometheusClient({ url: flags.prometheus, timeoutMs: flags.queryTimeout });
   const nowMs = Date.now();
   const evaluation = await evaluateRollouts(rollouts, {
     metrics,
@@ -133,7 +131,7 @@ export async function statusCommand(
     reported !== undefined &&
     evaluation.metricsErrors.length === 0
   ) {
-    const range = { fromMs: nowMs - reportRangeMs, toMs: nowMs };
+    const range = { fromMs: nowMs - flags.reportRange, toMs: nowMs };
     const series = await rolloutSeries(metrics, reported, range.fromMs, range.toMs).catch(
       (error: unknown) => {
         throw new MetricsQueryError((error as Error).message, "report");

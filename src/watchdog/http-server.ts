@@ -20,21 +20,17 @@ export interface HealthServerOptions {
   readonly now?: () => number;
 }
 
-export function parseListen(listen: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
-  if (match === null)
-    throw new Error(`--listen ${listen}: expected HOST:PORT, e.g. 127.0.0.1:9464`);
-  return {
-    host: match[1] ?? (match[2] === "" ? "127.0.0.1" : (match[2] as string)),
-    port: Number(match[3]),
-  };
+/** Where the endpoints listen; parsed from `--listen` by the CLI. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
 }
 
+/** Resolves once bound; rejects with the OS error (EADDRINUSE, EACCES, …) when the address is refused. */
 export async function startHealthServer(
-  listen: string,
+  address: ListenAddress,
   options: HealthServerOptions,
 ): Promise<Server> {
-  const { host, port } = parseListen(listen);
   const now = options.now ?? Date.now;
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -70,7 +66,7 @@ export async function startHealthServer(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => resolve());
+    server.listen(address.port, address.host, () => resolve());
   });
   return server;
 }
