@@ -29,7 +29,15 @@ export interface TimeFlag {
   at(nowMs: number): number;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
+
+/** Date.parse rolls 2026-02-30 over to March 2; a date that does not exist is refused instead. */
+function calendarDate(match: RegExpExecArray): boolean {
+  const [year, month, day] = [1, 2, 3].map((i) => Number(match[i]));
+  const date = new Date(Date.UTC(year as number, (month as number) - 1, day));
+  return date.getUTCMonth() === (month as number) - 1 && date.getUTCDate() === day;
+}
 /** Prometheus refuses times before the epoch; anything that old is a typo. */
 const EARLIEST_MS = 0;
 
@@ -43,7 +51,8 @@ export function time(value: string): TimeFlag {
     if (Date.now() - agoMs < EARLIEST_MS) invalid("reaches back before 1970");
     return { text: value, at: (nowMs) => nowMs - agoMs };
   }
-  const ms = RFC3339.test(value) ? Date.parse(value) : Number.NaN;
+  const match = RFC3339.exec(value);
+  const ms = match !== null && calendarDate(match) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms))
     invalid("expected an RFC 3339 time such as 2026-11-20T10:00:00Z, now, or now-24h");
   if (ms < EARLIEST_MS) invalid("is before 1970");
@@ -124,6 +133,11 @@ export function path(value: string): string {
   if (value === "") invalid("expected a path, got an empty string");
   if (value.includes("\0")) invalid("contains a NUL character");
   return value;
+}
+
+/** Each of several path arguments (`[paths...]`), collected in order. */
+export function paths(value: string, previous: readonly string[] = []): string[] {
+  return [...previous, path(value)];
 }
 
 /** A path inside the GitOps repository, relative to its root. */

@@ -91,6 +91,7 @@ export function buildProgram(
     .argument(
       "[paths...]",
       "spec files or directories, searched recursively for *.yaml/*.yml (default: meshcanary.yaml's specs)",
+      parse.paths,
     )
     .addOption(
       option("-o, --out <dir>", "output directory (default: meshcanary.yaml's out)", parse.path),
@@ -116,7 +117,11 @@ export function buildProgram(
     .description(
       "Check rollout specs (schema, semantics, conflicts, Istio schema of the result) without writing anything.",
     )
-    .argument("[paths...]", "spec files or directories (default: meshcanary.yaml's specs)")
+    .argument(
+      "[paths...]",
+      "spec files or directories (default: meshcanary.yaml's specs)",
+      parse.paths,
+    )
     .addOption(apiVersionOption())
     .addOption(configOption())
     .action((paths: string[], flags, cmd: Command) => validateCommand(paths, flags, io(cmd)));
@@ -208,7 +213,7 @@ export function buildProgram(
     .description(
       "Show each rollout's phase, weight and step, and its last values against the SLA, as the watchdog sees them now.",
     )
-    .argument("[paths...]", "local spec files or directories (or use --repo)")
+    .argument("[paths...]", "local spec files or directories (or use --repo)", parse.paths)
     .addOption(prometheusOption())
     .addOption(
       option(
@@ -245,7 +250,7 @@ export function buildProgram(
     .description(
       "Replay the watchdog over Prometheus history: what would these specs have decided between --from and --to? Uses the watchdog's own checks, judge and decisions; prints each decision with the values behind it.",
     )
-    .argument("<paths...>", "spec files or directories")
+    .argument("<paths...>", "spec files or directories", parse.paths)
     .addOption(prometheusOption())
     .addOption(
       option(
