@@ -78,7 +78,7 @@ export function buildProgram(
     .showHelpAfterError("(see meshcanary --help)")
     .addHelpText(
       "after",
-      "\nExit codes: 0 ok, 1 invalid input or out-of-date output, 2 usage error, 3 an external dependency failed (file system, Prometheus, git).",
+      "\nExit codes: 0 ok, 1 invalid input or out-of-date output, 2 usage error, 3 an external dependency failed or refused (file system, Prometheus, git, the --listen address).",
     );
   const io = (cmd: Command) =>
     consoleFor(cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true);
