@@ -95,7 +95,11 @@ export async function backtestCommand(
 
   if (flags.report !== undefined) {
     const [only] = result.timelines as [RolloutTimeline];
-    writeFileAtomic(flags.report, renderReport(await timelineReport(result, only)));
+    writeFileAtomic(
+      flags.report,
+      renderReport(await timelineReport(result, only)),
+      `--report ${flags.report}`,
+    );
   }
   if (flags.json === true) io.out(JSON.stringify(timelineJson(result), null, 2));
   else for (const line of timelineText(result)) io.out(line);

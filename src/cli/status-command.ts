@@ -138,7 +138,7 @@ export async function statusCommand(
       },
     );
     const data = statusReport(reported, byRollout.get(reported), series, range, phaseOf(reported));
-    writeFileAtomic(flags.report, renderReport(data));
+    writeFileAtomic(flags.report, renderReport(data), `--report ${flags.report}`);
     io.note(`report written to ${flags.report}`);
   }
   if (evaluation.metricsErrors.length > 0) {

@@ -200,10 +200,13 @@ describe("bad flag values (process)", function () {
       });
     }
 
-    it("watch --once", () => {
-      const r = runCli(["watch", "--once", "--repo", remote.bare, "--prometheus", closed], dir, {
-        deadlineMs: DEADLINE_MS,
-      });
+    it("watch --once, and the --listen server it bound first does not keep it running", async () => {
+      const listen = `127.0.0.1:${await freePort()}`;
+      const r = runCli(
+        ["watch", "--once", "--repo", remote.bare, "--prometheus", closed, "--listen", listen],
+        dir,
+        { deadlineMs: DEADLINE_MS },
+      );
       expectExit(r, 3, "ECONNREFUSED");
       expect(r.stdout).to.match(/^recs\/recommend +20% +hold: error: Prometheus/);
     });
