@@ -62,6 +62,13 @@ export async function watchCommand(flags: WatchFlags, io: Console): Promise<numb
   }
 }
 
+/** Why the OS refuses an address, in words; other errors keep their own message. */
+const REFUSED: Readonly<Record<string, string>> = {
+  EADDRINUSE: "the address is already in use",
+  EACCES: "permission denied",
+  EADDRNOTAVAIL: "no interface of this machine has that address",
+};
+
 async function listen(
   address: ListenAddress,
   options: Parameters<typeof startHealthServer>[1],
@@ -71,15 +78,9 @@ async function listen(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "";
     const why =
-      code === "EADDRINUSE"
-        ? "the address is already in use"
-        : code === "EACCES"
-          ? "permission denied"
-          : code === "EADDRNOTAVAIL"
-            ? "no interface of this machine has that address"
-            : (error as Error).message;
+      REFUSED[code] === undefined ? (error as Error).message : `${REFUSED[code]} (${code})`;
     throw new MeshcanaryError(
-      `--listen ${formatAddress(address)}: cannot listen: ${why}${code === "" ? "" : ` (${code})`}`,
+      `--listen ${formatAddress(address)}: cannot listen: ${why}`,
       "LISTEN",
       ExitCode.external,
       { cause: error },
