@@ -11,9 +11,9 @@ import { expect } from "chai";
 import { type CliResult, runCli } from "../support/cli.js";
 import { tempDir } from "../support/files.js";
 import { freePort } from "../support/free-port.js";
-import type { BareRemote } from "../support/git-remote.js";
+import { BareRemote } from "../support/git-remote.js";
 import { REPO_ROOT } from "../support/paths.js";
-import { rolloutRemote } from "../support/rollout-repo.js";
+import { fastSpec, repoFiles, rolloutRemote } from "../support/rollout-repo.js";
 
 /** Generous: the runs below take well under a second; only a hang reaches it. */
 const DEADLINE_MS = 15_000;
@@ -191,6 +191,23 @@ describe("bad flag values (process)", function () {
       expectExit(r, 3, "--listen 192.0.2.1:9464: cannot listen");
       expect(r.stderr).to.not.contain("clone");
     });
+  });
+
+  it("a bad value in the GitOps repo's meshcanary.yaml: exit 2 naming the file, line and key", () => {
+    const bad = new BareRemote({
+      ...repoFiles(fastSpec()),
+      "meshcanary.yaml": "specs: rollouts\nout: manifests\napiVersion: v2\n",
+    });
+    try {
+      for (const command of [["watch", "--once"], ["status"]]) {
+        const r = runCli([...command, "--repo", bad.bare, "--prometheus", closed], dir, {
+          deadlineMs: DEADLINE_MS,
+        });
+        expectExit(r, 2, "meshcanary.yaml:3:13: apiVersion: must be one of");
+      }
+    } finally {
+      rmSync(bad.root, { recursive: true, force: true });
+    }
   });
 
   describe("a refusing Prometheus: exit 3", () => {
