@@ -143,12 +143,15 @@ async function main(): Promise<void> {
   console.log(`   page size:         ${kib(bytes)} (${bytes} bytes)`);
 
   // B. serve on loopback, sequential GETs
-  const server = await startHealthServer("127.0.0.1:0", {
-    telemetry: new Telemetry(),
-    health: () => ({}),
-    staleAfterMs: 30_000,
-    pages: overview,
-  });
+  const server = await startHealthServer(
+    { host: "127.0.0.1", port: 0 },
+    {
+      telemetry: new Telemetry(),
+      health: () => ({}),
+      staleAfterMs: 30_000,
+      pages: overview,
+    },
+  );
   const port = (server.address() as { port: number }).port;
   /** Times GETs of `/`; `newCycle` feeds a cycle before each, so each GET draws and compresses anew. */
   async function gets(encoding: string, newCycle: boolean): Promise<string> {

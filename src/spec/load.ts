@@ -109,9 +109,10 @@ function listYamlFiles(absolute: string, input: string, notes: string[]): string
     throw new UsageError(`${input}: no such file or directory`);
   }
   if (stats.isFile()) return [absolute];
+  if (!stats.isDirectory()) throw new UsageError(`${input}: not a file or directory`);
   const files: string[] = [];
   const walk = (dir: string): void => {
-    const entries = readdirSync(dir).sort();
+    const entries = readDirectory(dir);
     for (const name of entries) {
       if (name.startsWith(".")) continue;
       const path = join(dir, name);
@@ -128,6 +129,14 @@ function listYamlFiles(absolute: string, input: string, notes: string[]): string
   };
   walk(absolute);
   return files;
+}
+
+function readDirectory(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch (error) {
+    throw new FileSystemError(`${dir}: cannot read: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /**

@@ -52,16 +52,6 @@ export function stuckAfterMs(loopIntervalMs: number): number {
   return loopIntervalMs + CYCLE_BUDGET_MS;
 }
 
-export function parseListen(listen: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
-  if (match === null)
-    throw new Error(`--listen ${listen}: expected HOST:PORT, e.g. 127.0.0.1:9464`);
-  return {
-    host: match[1] ?? (match[2] === "" ? "127.0.0.1" : (match[2] as string)),
-    port: Number(match[3]),
-  };
-}
-
 /** The pages fetch nothing and run nothing; the header also forbids framing, which a meta tag cannot. */
 const PAGE_HEADERS = {
   "content-type": "text/html; charset=utf-8",
@@ -79,11 +69,17 @@ const TEXT_HEADERS = {
 
 const ROLLOUT_PATH = /^\/rollouts\/([a-z0-9-]{1,63})\/([a-z0-9-]{1,63})$/;
 
+/** Where the endpoints listen; parsed from `--listen` by the CLI. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Resolves once bound; rejects with the OS error (EADDRINUSE, EACCES, …) when the address is refused. */
 export async function startHealthServer(
-  listen: string,
+  address: ListenAddress,
   options: HealthServerOptions,
 ): Promise<Server> {
-  const { host, port } = parseListen(listen);
   const now = options.now ?? Date.now;
   const stuckAfter = options.stuckAfterMs ?? stuckAfterMs(options.staleAfterMs);
   const sendPage = pageSender();
@@ -141,7 +137,7 @@ export async function startHealthServer(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => resolve());
+    server.listen(address.port, address.host, () => resolve());
   });
   return server;
 }

@@ -243,7 +243,9 @@ describe("backtest on backfilled history (real Prometheus)", function () {
         dir,
       );
       expect(bad.code).to.equal(2);
-      expect(bad.stderr).to.include("--from yesterday: expected an RFC 3339 time");
+      expect(bad.stderr).to.include(
+        "option '--from <time>' argument 'yesterday' is invalid. expected an RFC 3339 time",
+      );
       const reversed = runCli(
         [
           "backtest",

@@ -13,7 +13,7 @@ import { PrometheusClient } from "../../src/prometheus/client.js";
 import type { Series } from "../../src/prometheus/metrics-source.js";
 import { startCli } from "../support/cli.js";
 import { DEPLOY } from "../support/deploy-build.js";
-import { freePort } from "../support/prometheus-server.js";
+import { freePort } from "../support/free-port.js";
 import { fastSpec } from "../support/rollout-repo.js";
 import {
   decisionSubjects,

@@ -11,8 +11,8 @@ import fetch from "node-fetch";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../support/browser.js";
 import { type RunningCli, startCli } from "../support/cli.js";
+import { freePort } from "../support/free-port.js";
 import { makeSpec, specYaml } from "../support/make-spec.js";
-import { freePort } from "../support/prometheus-server.js";
 import { fastSpec } from "../support/rollout-repo.js";
 import {
   decisionSubjects,

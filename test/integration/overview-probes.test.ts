@@ -31,11 +31,14 @@ async function serve(
   telemetry: Telemetry,
   bounds: { staleAfterMs: number; stuckAfterMs: number },
 ): Promise<{ port: number; server: Server }> {
-  const server = await startHealthServer("127.0.0.1:0", {
-    telemetry,
-    health: watchdog.health,
-    ...bounds,
-  });
+  const server = await startHealthServer(
+    { host: "127.0.0.1", port: 0 },
+    {
+      telemetry,
+      health: watchdog.health,
+      ...bounds,
+    },
+  );
   return { port: (server.address() as { port: number }).port, server };
 }
 

@@ -409,17 +409,20 @@ describe("overview pages: what a view costs", () => {
 
 describe("the HTTP server's routes", () => {
   it("answers 500 for a page that fails to draw and goes on serving", async () => {
-    const server = await startHealthServer("127.0.0.1:0", {
-      telemetry: new Telemetry(),
-      health: () => ({ loopBeatMs: Date.now() }),
-      staleAfterMs: 1000,
-      pages: {
-        overview: () => {
-          throw new Error("cannot draw");
+    const server = await startHealthServer(
+      { host: "127.0.0.1", port: 0 },
+      {
+        telemetry: new Telemetry(),
+        health: () => ({ loopBeatMs: Date.now() }),
+        staleAfterMs: 1000,
+        pages: {
+          overview: () => {
+            throw new Error("cannot draw");
+          },
+          rolloutReport: async () => undefined,
         },
-        rolloutReport: async () => undefined,
       },
-    });
+    );
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     try {
       const failed = await fetch(`${base}/`);
