@@ -41,12 +41,16 @@ export function applyDecisionEdit(
   edit: DecisionEdit,
   file = "spec",
 ): string {
-  const docs = parseAllDocuments(text, { uniqueKeys: true });
-  const doc = docs[documentIndex];
   const which = `${file}: document ${documentIndex + 1}`;
+  const eol = lineBreakOf(text);
+  // Edits write whole lines; a last line without its break gets one for the edit and loses it after.
+  const unterminated = text.length > 0 && !text.endsWith("\n");
+  const work = unterminated ? text + eol : text;
+  const docs = parseAllDocuments(work, { uniqueKeys: true });
+  const doc = docs[documentIndex];
   if (doc === undefined || doc.errors.length > 0)
     throw new SpecEditError(`${which} cannot be parsed`);
-  const target: EditTarget = { text, doc, eol: lineBreakOf(text) };
+  const target: EditTarget = { text: work, doc, eol };
   const promote = edit.promote;
   const splices: Splice[] = [];
   try {
@@ -62,7 +66,8 @@ export function applyDecisionEdit(
     if (error instanceof SpecEditError) throw new SpecEditError(`${which}: ${error.message}`);
     throw error;
   }
-  const edited = applySplices(text, splices);
+  const spliced = applySplices(work, splices);
+  const edited = unterminated && spliced.endsWith(eol) ? spliced.slice(0, -eol.length) : spliced;
   const expected = docs.map((d) => d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown);
   expected[documentIndex] = intended(expected[documentIndex] as Data, edit);
   checkResult(edited, expected, which);

@@ -34,6 +34,7 @@ export interface Splice {
 }
 
 export interface EditTarget {
+  /** The file's text, ending with a line break (the caller adds one for the edit when it is missing). */
   readonly text: string;
   readonly doc: Document.Parsed;
   /** The file's line break, kept in every line written. */
@@ -97,12 +98,7 @@ export function removeIn(target: EditTarget, parent: readonly string[], key: str
   const start = lineStart(text, keyStart);
   if (text.slice(start, keyStart).trim() !== "")
     throw new SpecEditError(`${what} does not start its own line`);
-  const end = afterLine(text, valueEnd);
-  // The last line of a file without a final line break: take the break before it instead.
-  if (end === text.length && !text.endsWith("\n") && start > 0) {
-    return { start: start - lineBreakOf(text).length, end, text: "" };
-  }
-  return { start, end, text: "" };
+  return { start, end: afterLine(text, valueEnd), text: "" };
 }
 
 /** The mapping at `path`, or why it cannot be edited. */
@@ -261,8 +257,6 @@ function insertPair(
   const [firstKey] = rangeOf(map.items[0]?.key, key);
   const indent = column(text, firstKey);
   const at = afterLine(text, endOf(last, key));
-  const lines = `${" ".repeat(indent)}${block({ [key]: value }, indent, indentStep(text, map), eol)}`;
-  // At the end of a file without a final line break, the new lines go after a break and keep that ending.
-  const unterminated = at === text.length && text.length > 0 && !text.endsWith("\n");
-  return { start: at, end: at, text: unterminated ? eol + lines : lines + eol };
+  const lines = block({ [key]: value }, indent, indentStep(text, map), eol);
+  return { start: at, end: at, text: `${" ".repeat(indent)}${lines}${eol}` };
 }
