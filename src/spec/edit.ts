@@ -66,7 +66,7 @@ export function applyDecisionEdit(
     if (error instanceof SpecEditError) throw new SpecEditError(`${which}: ${error.message}`);
     throw error;
   }
-  const spliced = applySplices(work, splices);
+  const spliced = applySplices(work, splices, which);
   const edited = unterminated && spliced.endsWith(eol) ? spliced.slice(0, -eol.length) : spliced;
   const expected = docs.map((d) => d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown);
   expected[documentIndex] = intended(expected[documentIndex] as Data, edit);
@@ -79,14 +79,14 @@ export function applyDecisionEdit(
  * Insertions at one offset land in the order given (canaryWeight inside
  * spec before status after it); overlapping splices are a bug here.
  */
-function applySplices(text: string, splices: readonly Splice[]): string {
+function applySplices(text: string, splices: readonly Splice[], which: string): string {
   const sorted = splices
     .map((splice, order) => ({ splice, order }))
     .sort((a, b) => b.splice.start - a.splice.start || b.order - a.order);
   let out = text;
   let limit = text.length;
   for (const { splice } of sorted) {
-    if (splice.end > limit) throw new SpecEditError("two edits overlap");
+    if (splice.end > limit) throw new SpecEditError(`${which}: two edits overlap`);
     out = out.slice(0, splice.start) + splice.text + out.slice(splice.end);
     limit = splice.start;
   }

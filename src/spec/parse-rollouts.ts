@@ -136,13 +136,15 @@ function prototypeKeys(value: unknown, path: PathSegment[] = []): SpecIssue[] {
 }
 
 /**
- * Rollouts written as items of a list (a top-level sequence, or `kind: List`'s
- * `items`) are not read; say so rather than skip them with the list.
+ * Rollouts written as items of a list (a top-level sequence, or the `items`
+ * of `kind: List` or another `…List`) are not read; say so rather than skip
+ * them with the list.
  */
 function rolloutsInList(data: unknown): SpecIssue[] {
+  const { kind, items: listed } = (Array.isArray(data) ? {} : data) as Record<string, unknown>;
   const [items, path]: [unknown, PathSegment[]] = Array.isArray(data)
     ? [data, []]
-    : [(data as Record<string, unknown>).items, ["items"]];
+    : [typeof kind === "string" && kind.endsWith("List") ? listed : undefined, ["items"]];
   if (!Array.isArray(items)) return [];
   return items.flatMap((item, i) =>
     identify(item).is === "other"

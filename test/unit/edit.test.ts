@@ -161,6 +161,12 @@ describe("spec edits of keys the person left out", () => {
     "kind: Rollout",
     "metadata: {name: r, namespace: ns}",
   ];
+  const specStart = [
+    ...head,
+    "spec:",
+    "  service: {host: svc}",
+    "  route: {match: [{uri: {prefix: /}}]}",
+  ];
   const subsets = [
     "  stable: {name: v1, labels: {version: v1}}",
     "  canary: {name: v2, labels: {version: v2}}",
@@ -180,10 +186,7 @@ describe("spec edits of keys the person left out", () => {
 
   it("inserts canaryWeight into a block traffic, before comments after its last key and another document", () => {
     const text = [
-      ...head,
-      "spec:",
-      "  service: {host: svc}",
-      "  route: {match: [{uri: {prefix: /}}]}",
+      ...specStart,
       ...subsets,
       "  traffic:",
       "    steps: [5, 50] # the steps",
@@ -196,10 +199,7 @@ describe("spec edits of keys the person left out", () => {
     const edited = applyDecisionEdit(text, 0, advance);
     expect(edited).to.equal(
       [
-        ...head,
-        "spec:",
-        "  service: {host: svc}",
-        "  route: {match: [{uri: {prefix: /}}]}",
+        ...specStart,
         ...subsets,
         "  traffic:",
         "    steps: [5, 50] # the steps",
@@ -253,10 +253,7 @@ describe("spec edits of keys the person left out", () => {
 
   it("inserts into flow mappings, and into a document written in flow style", () => {
     const flowTraffic = [
-      ...head,
-      "spec:",
-      "  service: {host: svc}",
-      "  route: {match: [{uri: {prefix: /}}]}",
+      ...specStart,
       ...subsets,
       "  traffic: { steps: [5, 50] } # flow",
       "status: {}",
@@ -264,10 +261,7 @@ describe("spec edits of keys the person left out", () => {
     ].join("\n");
     expect(applyDecisionEdit(flowTraffic, 0, advance)).to.equal(
       [
-        ...head,
-        "spec:",
-        "  service: {host: svc}",
-        "  route: {match: [{uri: {prefix: /}}]}",
+        ...specStart,
         ...subsets,
         "  traffic: { steps: [5, 50], canaryWeight: 10 } # flow",
         "status:",
@@ -287,10 +281,7 @@ describe("spec edits of keys the person left out", () => {
 
   it("keeps CRLF line breaks in every line it writes", () => {
     const text = `${[
-      ...head,
-      "spec:",
-      "  service: {host: svc}",
-      "  route: {match: [{uri: {prefix: /}}]}",
+      ...specStart,
       "  stable:",
       "    name: v1",
       "    labels: {version: v1}",

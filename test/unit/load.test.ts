@@ -118,6 +118,20 @@ describe("loading specs", () => {
     expect(() => loadValidRollouts(["r.yaml"], dir)).to.throw(InvalidSpecError);
   });
 
+  it("refuses rollouts written inside a list, and only inside a list", () => {
+    const dir = repo({
+      "seq.yaml": specYaml(other("a", "a-svc")).replace(/^/gm, "  ").replace(/^ {2}/, "- "),
+      "values.yaml": "items:\n  - kind: Rollout\n",
+    });
+    const result = loadRollouts(["seq.yaml", "values.yaml"], { cwd: dir });
+    expect(result.diagnostics.map(formatDiagnostic)).to.deep.equal([
+      "seq.yaml:1:3: [0]: a rollout inside a list is not read; write each rollout as its own YAML document, separated by ---",
+    ]);
+    expect(result.skipped).to.deep.equal([
+      "values.yaml:1:1: skipped document 1: no apiVersion and no kind (not a Kubernetes object)",
+    ]);
+  });
+
   it("names both files when two rollouts claim the same host", () => {
     const dir = repo({
       "rollouts/a.yaml": specYaml(other("a", "recommender")),
