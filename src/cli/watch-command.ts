@@ -53,10 +53,8 @@ export async function watchCommand(flags: WatchFlags, io: Console): Promise<numb
     branch: flags.branch,
     ...(flags.workdir === undefined ? {} : { workdir: flags.workdir }),
     author: { name: flags.authorName, email: flags.authorEmail },
+    log,
   });
-  // Settings errors are usage errors: report them now rather than in every cycle.
-  await repo.sync();
-  watchSettings(repo.dir, flags);
   const deps = {
     repo,
     metrics,
@@ -77,6 +75,9 @@ export async function watchCommand(flags: WatchFlags, io: Console): Promise<numb
   };
 
   if (flags.once === true) {
+    // Settings errors are usage errors: report them as such. The loop clones and checks them in its first cycle.
+    await repo.sync();
+    watchSettings(repo.dir, flags);
     const report = await runCycle(deps);
     for (const line of formatOutcomes(report.outcomes)) io.out(line);
     return onceExitCode(report);

@@ -25,6 +25,28 @@ export interface GitOptions {
   /** Extra `-c key=value` settings for this command. */
   readonly config?: readonly string[];
   readonly timeoutMs?: number;
+  /** Give SSH connections the time limits below (when the user chose no SSH command). */
+  readonly sshLimits?: boolean;
+}
+
+/**
+ * A hung SSH connection would hold a git command (and the watchdog's cycle)
+ * until the command's timeout: OpenSSH gives up on a silent server itself with
+ * these.
+ */
+export const SSH_COMMAND =
+  "ssh -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4";
+
+/** A user's own GIT_SSH_COMMAND or GIT_SSH wins: it is theirs to tune. */
+export function gitEnv(sshLimits: boolean, env = process.env): NodeJS.ProcessEnv {
+  const own = env.GIT_SSH_COMMAND !== undefined || env.GIT_SSH !== undefined;
+  return {
+    ...env,
+    // Never wait for a password prompt: a watchdog has no one to answer it.
+    GIT_TERMINAL_PROMPT: "0",
+    LC_ALL: "C",
+    ...(sshLimits && !own ? { GIT_SSH_COMMAND: SSH_COMMAND } : {}),
+  };
 }
 
 export function runGit(args: readonly string[], options: GitOptions = {}): Promise<string> {
@@ -37,9 +59,9 @@ export function runGit(args: readonly string[], options: GitOptions = {}): Promi
         cwd: options.cwd,
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
+        // The backstop; network commands give up sooner through the limits in repo.ts.
         timeout: options.timeoutMs ?? 120_000,
-        // Never wait for a password prompt: a watchdog has no one to answer it.
-        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+        env: gitEnv(options.sshLimits === true),
       },
       (error, stdout, stderr) => {
         if (error === null) resolve(stdout);
