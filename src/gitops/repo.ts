@@ -186,6 +186,8 @@ export class GitWorkingCopy implements GitOpsRepo {
         "origin",
         `HEAD:refs/heads/${this.#branch}`,
       ]);
+      // The remote branch is now our HEAD: the head a rewrite would be told against.
+      this.#head = await this.#revParse("HEAD");
       return "pushed";
     } catch (error) {
       const message =
