@@ -1,8 +1,7 @@
 /** SIGKILL at every stage of a cycle, and at random moments: nothing lost, nothing twice. */
 import { expect } from "chai";
-import { CRASH_POINTS } from "../../src/watchdog/crash-points.js";
 import { commitsFailingCheck } from "../support/commit-checks.js";
-import { crashLoop } from "../support/crash-loop.js";
+import { crashLoop, GIT_LOCK_POINTS, KILL_POINTS } from "../support/crash-loop.js";
 import { decisionSubjects, type Harness } from "../support/watchdog-harness.js";
 
 describe("crash safety (kill -9 at each crash point, restart)", function () {
@@ -13,14 +12,24 @@ describe("crash safety (kill -9 at each crash point, restart)", function () {
   it("loses no decision, makes none twice, and every commit's manifests match its spec", async () => {
     const result = await crashLoop({
       steps: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100],
-      pointKills: 10,
+      pointKills: 18,
       randomKills: 3,
       seed: 1,
     });
     harness = result.harness;
-    for (const point of CRASH_POINTS)
+    for (const point of KILL_POINTS)
       expect(result.kills[point], `kills at ${point}`).to.be.at.least(1);
-    expect(decisionSubjects(harness)).to.deep.equal(result.expected);
+    for (const point of Object.keys(GIT_LOCK_POINTS))
+      expect(result.locksLeft[point], `kills at ${point} that left a lock`).to.equal(
+        result.kills[point],
+      );
+    const gitKills = Object.keys(GIT_LOCK_POINTS).reduce((n, p) => n + (result.kills[p] ?? 0), 0);
+    expect(result.repairsLogged, "restarts that removed the lock and said so").to.equal(gitKills);
+    const subjects = decisionSubjects(harness);
+    console.log(
+      `      kills: ${JSON.stringify(result.kills)}; decisions: ${subjects.length} of ${result.expected.length}; duplicates: ${subjects.length - new Set(subjects).size}`,
+    );
+    expect(subjects).to.deep.equal(result.expected);
     expect(commitsFailingCheck(harness.remote)).to.deep.equal([]);
   });
 });
