@@ -3,7 +3,7 @@
  * traffic simulator (the stand-in for the Istio data plane), and a real bare
  * git remote the simulator takes its weights from.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -12,10 +12,10 @@ import { GitWorkingCopy } from "../../src/gitops/repo.js";
 import { runCycle } from "../../src/watchdog/cycle.js";
 import { createLogger } from "../../src/watchdog/log.js";
 import { startWatchdog } from "../../src/watchdog/watchdog.js";
-import { runCli } from "../support/cli.js";
+import { runCli, startCli } from "../support/cli.js";
 import { git } from "../support/git-remote.js";
 import { interceptPush } from "../support/intercept-push.js";
-import { DR_PATH, fastSpec, SPEC_PATH, VS_PATH } from "../support/rollout-repo.js";
+import { DR_PATH, fastSpec, rolloutRemote, SPEC_PATH, VS_PATH } from "../support/rollout-repo.js";
 import type { VersionBehaviour } from "../support/simulator.js";
 import {
   decisionSubjects,
@@ -345,5 +345,55 @@ describe("watchdog with real Prometheus and git", function () {
     git(h.remote.person, "pull", "--quiet", "--ff-only", "origin", "main");
     const check = runCli(["compile", "--check"], h.remote.person);
     expect([check.code, check.stdout]).to.deep.equal([0, "manifests: up to date (1 rollout)\n"]);
+  });
+});
+
+describe("watch as a process: the working copy", function () {
+  this.timeout(60_000);
+  it("refuses a directory that is not meshcanary's with exit 2, before any network, and leaves it as it was", () => {
+    const dir = mkdtempSync(join(tmpdir(), "meshcanary-mine-"));
+    writeFileSync(join(dir, "notes.txt"), "my notes\n");
+    // Neither the remote nor Prometheus exists: the refusal comes before either is asked.
+    const r = runCli(
+      [
+        "watch",
+        "--repo",
+        "/nonexistent/gitops.git",
+        "--prometheus",
+        "http://127.0.0.1:9",
+        "--workdir",
+        dir,
+      ],
+      tmpdir(),
+    );
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain(`--workdir ${dir}: not empty and not a meshcanary working copy`);
+    expect(readdirSync(dir)).to.deep.equal(["notes.txt"]);
+    expect(readFileSync(join(dir, "notes.txt"), "utf8")).to.equal("my notes\n");
+  });
+
+  it("keeps running when the first clone fails, and clones once the remote is there", async () => {
+    const remote = rolloutRemote();
+    const away = `${remote.bare}.away`;
+    renameSync(remote.bare, away);
+    const w = startCli(
+      ["watch", "--repo", remote.bare, "--prometheus", "http://127.0.0.1:9", "--interval", "200ms"],
+      remote.root,
+    );
+    try {
+      await waitFor("two failed clones", () =>
+        (w.output().stderr.match(/"msg":"cycle failed; retrying".*cannot clone/g) ?? []).length >= 2
+          ? true
+          : undefined,
+      );
+      renameSync(away, remote.bare);
+      await waitFor("a clone", () =>
+        w.output().stderr.includes('"msg":"cloned the remote into the working copy"'),
+      );
+    } finally {
+      w.child.kill("SIGTERM");
+    }
+    expect(await w.exited).to.equal(0);
+    remote.remove();
   });
 });
