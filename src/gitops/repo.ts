@@ -15,9 +15,9 @@
 import { existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ExitCode, MeshcanaryError } from "../errors.js";
+import { ExitCode, FileSystemError, MeshcanaryError } from "../errors.js";
 import type { Logger } from "../watchdog/log.js";
-import { GitCommandError, type GitOptions, runGit } from "./git-command.js";
+import { GitCommandError, type GitOptions, runGit, sshCommand } from "./git-command.js";
 import { redactUrlCredentials } from "./redact.js";
 import {
   CLONE,
@@ -56,7 +56,10 @@ export interface WorkingCopyOptions {
   readonly author: { readonly name: string; readonly email: string };
   /** Where repairs, re-clones and rewritten history are told. */
   readonly log?: Logger;
-  /** Seconds an HTTP transfer may stay below 1 KB/s before git gives up (`http.lowSpeedTime`); default 60. */
+  /**
+   * Seconds a remote may stall before git gives up: an HTTP transfer below 1 KB/s
+   * (`http.lowSpeedTime`), an SSH server silent (`sshCommand`); default 60.
+   */
   readonly stallSeconds?: number;
 }
 
@@ -89,6 +92,7 @@ export class GitWorkingCopy implements GitOpsRepo {
     this.#branch = options.branch;
     this.#tracking = `refs/remotes/origin/${options.branch}`;
     this.#log = options.log;
+    const stallSeconds = options.stallSeconds ?? 60;
     this.#git = {
       config: [
         `user.name=${options.author.name}`,
@@ -96,9 +100,9 @@ export class GitWorkingCopy implements GitOpsRepo {
         "commit.gpgsign=false",
         ...NO_BACKGROUND_WORK,
         "http.lowSpeedLimit=1000",
-        `http.lowSpeedTime=${options.stallSeconds ?? 60}`,
+        `http.lowSpeedTime=${stallSeconds}`,
       ],
-      sshLimits: true,
+      sshCommand: sshCommand(stallSeconds),
     };
   }
 
@@ -209,6 +213,18 @@ export class GitWorkingCopy implements GitOpsRepo {
 
   /** Makes the working copy usable again after a start or a failure, locally when it can. */
   async #repairOrClone(): Promise<void> {
+    try {
+      await this.#repairOrCloneIn();
+    } catch (error) {
+      if (error instanceof MeshcanaryError) throw error;
+      // The file system under the workdir failed (full, read-only): a dependency, retried like git.
+      throw new FileSystemError(`working copy ${this.#workdir}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async #repairOrCloneIn(): Promise<void> {
     const unfinished = removeUnfinishedClones(this.#workdir);
     if (unfinished.length > 0)
       this.#log?.log("warn", "removed clones a killed process left unfinished", {

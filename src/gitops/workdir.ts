@@ -35,6 +35,15 @@ const IGNORED = new Set(["lost+found"]);
  * working copy of `remote`, and marks it as meshcanary's. Throws UsageError otherwise.
  */
 export function claimWorkdir(dir: string, remote: string): void {
+  try {
+    claim(dir, remote);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--workdir ${dir}: ${(error as Error).message}`);
+  }
+}
+
+function claim(dir: string, remote: string): void {
   const shown = redactUrlCredentials(remote);
   if (existsSync(dir) && !statSync(dir).isDirectory())
     throw new UsageError(`--workdir ${dir}: not a directory`);

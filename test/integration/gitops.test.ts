@@ -173,27 +173,34 @@ describe("GitOps working copy (real git)", () => {
     expect((failed as Error).message).to.not.contain("s3cret-token");
   });
 
-  it("gives up on a remote that accepts the connection and never answers, with a GitError", async () => {
-    const sockets: Socket[] = [];
-    const server = createServer((s) => sockets.push(s));
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const { port } = server.address() as { port: number };
-    try {
-      const repo = await GitWorkingCopy.open({
-        remote: `http://127.0.0.1:${port}/gitops.git`,
-        branch: "main",
-        author: AUTHOR,
-        stallSeconds: 1,
-      });
-      const error = await repo.sync().catch((e: unknown) => e);
-      expect(error).to.be.instanceOf(GitError);
-      expect((error as Error).message).to.match(/Operation too slow/);
-      expect(sockets.length).to.be.at.least(1);
-    } finally {
-      for (const s of sockets) s.destroy();
-      server.close();
-    }
-  });
+  for (const scheme of ["http", "ssh"] as const) {
+    it(`gives up on a ${scheme} remote that accepts the connection and never answers, with a GitError`, async () => {
+      const sockets: Socket[] = [];
+      const server = createServer((s) => sockets.push(s));
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const { port } = server.address() as { port: number };
+      try {
+        const repo = await GitWorkingCopy.open({
+          remote:
+            scheme === "http"
+              ? `http://127.0.0.1:${port}/gitops.git`
+              : `ssh://git@127.0.0.1:${port}/gitops.git`,
+          branch: "main",
+          author: AUTHOR,
+          stallSeconds: 1,
+        });
+        const error = await repo.sync().catch((e: unknown) => e);
+        expect(error).to.be.instanceOf(GitError);
+        expect((error as Error).message).to.match(
+          scheme === "http" ? /Operation too slow/ : /timed out during banner exchange/,
+        );
+        expect(sockets.length).to.be.at.least(1);
+      } finally {
+        for (const s of sockets) s.destroy();
+        server.close();
+      }
+    });
+  }
 
   it("redacts credentials in any URL", () => {
     expect(redactUrlCredentials("fetch https://u:p@h/x and ssh://git:t@h2/y")).to.equal(
