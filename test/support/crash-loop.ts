@@ -5,11 +5,14 @@
  * hold a lock (GIT_LOCK_POINTS), and at random moments — and restarted on the
  * same working copy, while a healthy canary advances step by step to promotion.
  */
+
 import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { expect } from "chai";
 import { CRASH_POINTS } from "../../src/watchdog/crash-points.js";
 import { type RunningCli, startCli } from "./cli.js";
+import { commitsFailingCheck } from "./commit-checks.js";
 import { fastSpec } from "./rollout-repo.js";
 import { mulberry32 } from "./simulator.js";
 import { decisionSubjects, type Harness, startHarness, waitFor } from "./watchdog-harness.js";
@@ -154,6 +157,28 @@ export async function crashLoop(options: {
     "promote recs/recommend: v2 is now stable",
   ];
   return { harness, kills, locksLeft, repairsLogged, expected };
+}
+
+/**
+ * What every crash loop must show: at least `perPoint` kills at each kill
+ * point, every kill inside git leaving a lock that the next start removed and
+ * logged, and the exact decisions of a clean run, each commit compiled right.
+ */
+export function expectCrashSafe(result: CrashLoopResult, perPoint: number): void {
+  const { harness, kills } = result;
+  for (const point of KILL_POINTS)
+    expect(kills[point], `kills at ${point}`).to.be.at.least(perPoint);
+  const gitPoints = Object.keys(GIT_LOCK_POINTS);
+  for (const point of gitPoints)
+    expect(result.locksLeft[point], `kills at ${point} that left a lock`).to.equal(kills[point]);
+  const gitKills = gitPoints.reduce((n, p) => n + (kills[p] ?? 0), 0);
+  expect(result.repairsLogged, "restarts that removed the lock and said so").to.equal(gitKills);
+  const subjects = decisionSubjects(harness);
+  console.log(
+    `      kills: ${JSON.stringify(kills)}; decisions: ${subjects.length} of ${result.expected.length}; duplicates: ${subjects.length - new Set(subjects).size}`,
+  );
+  expect(subjects).to.deep.equal(result.expected);
+  expect(commitsFailingCheck(harness.remote)).to.deep.equal([]);
 }
 
 /**

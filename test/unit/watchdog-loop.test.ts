@@ -7,7 +7,7 @@ import { UsageError } from "../../src/errors.js";
 import { GitError, type GitOpsRepo } from "../../src/gitops/repo.js";
 import { silentLogger } from "../../src/watchdog/log.js";
 import { Telemetry } from "../../src/watchdog/telemetry.js";
-import { backoffMs, startWatchdog } from "../../src/watchdog/watchdog.js";
+import { backoffMs, startWatchdog, type WatchdogOptions } from "../../src/watchdog/watchdog.js";
 
 /** Fails a sync with each of `errors` in turn, then with `then` (or succeeds when it is null). */
 function repoFailingWith(
@@ -44,6 +44,19 @@ const settings = () => ({
   apiVersion: "networking.istio.io/v1" as const,
 });
 
+/** The loop on a stand-in repo, 1 ms apart, silent unless `extra` says otherwise. */
+function loop(repo: GitOpsRepo, extra: Partial<WatchdogOptions> = {}) {
+  return startWatchdog({
+    repo,
+    metrics,
+    settings,
+    now: Date.now,
+    log: silentLogger,
+    loopIntervalMs: 1,
+    ...extra,
+  });
+}
+
 describe("watchdog loop", () => {
   it("never exits on git failures, even before the first success: it holds, reports and recovers", async () => {
     const controller = new AbortController();
@@ -53,14 +66,9 @@ describe("watchdog loop", () => {
     );
     const telemetry = new Telemetry();
     const seen: string[] = [];
-    const watchdog = startWatchdog({
-      repo,
-      metrics,
-      settings,
-      now: Date.now,
+    const watchdog = loop(repo, {
       log: { log: (_level, message) => seen.push(message) },
       telemetry,
-      loopIntervalMs: 1,
       signal: controller.signal,
       onCycle: () => controller.abort(),
     });
@@ -77,15 +85,7 @@ describe("watchdog loop", () => {
   it("reports the last git failure on /healthz while it retries", async () => {
     const controller = new AbortController();
     const repo = repoFailingWith([new GitError("cannot clone x")]);
-    const watchdog = startWatchdog({
-      repo,
-      metrics,
-      settings,
-      now: Date.now,
-      log: silentLogger,
-      loopIntervalMs: 1,
-      signal: controller.signal,
-    });
+    const watchdog = loop(repo, { signal: controller.signal });
     while (repo.syncs < 3) await new Promise((r) => setTimeout(r, 5));
     controller.abort();
     expect(await watchdog.done).to.equal(0);
@@ -94,14 +94,7 @@ describe("watchdog loop", () => {
 
   it("stops on a configuration error met before any cycle succeeded, as at start-up", async () => {
     const repo = repoFailingWith([new UsageError("meshcanary.yaml: bad")]);
-    const watchdog = startWatchdog({
-      repo,
-      metrics,
-      settings,
-      now: Date.now,
-      log: silentLogger,
-      loopIntervalMs: 1,
-    });
+    const watchdog = loop(repo);
     const error = await watchdog.done.catch((e: unknown) => e);
     expect(error).to.be.instanceOf(UsageError);
     expect(repo.syncs).to.equal(1);
@@ -127,15 +120,7 @@ describe("watchdog loop", () => {
   it("ends with exit 0 when aborted", async () => {
     const controller = new AbortController();
     const repo = repoFailingWith([]);
-    const watchdog = startWatchdog({
-      repo,
-      metrics,
-      settings,
-      now: Date.now,
-      log: silentLogger,
-      loopIntervalMs: 60_000,
-      signal: controller.signal,
-    });
+    const watchdog = loop(repo, { loopIntervalMs: 60_000, signal: controller.signal });
     await new Promise((r) => setTimeout(r, 50));
     controller.abort();
     expect(await watchdog.done).to.equal(0);
