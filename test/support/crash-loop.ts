@@ -68,14 +68,14 @@ export async function crashLoop(options: {
     }),
   });
   const workdir = mkdtempSync(join(tmpdir(), "meshcanary-crash-"));
-  const gitKills = gitKillConfig();
+  const killHooks = gitKillHooks();
   const random = mulberry32(options.seed);
   const kills: Record<string, number> = {};
   const locksLeft: Record<string, number> = {};
   const count = (into: Record<string, number>, what: string) => {
     into[what] = (into[what] ?? 0) + 1;
   };
-  const start = (env: Record<string, string> = {}): RunningCli =>
+  const start = (env: Record<string, string> = gitConfigEnv(REMOTE_APART)): RunningCli =>
     startCli(
       [
         "watch",
@@ -109,8 +109,8 @@ export async function crashLoop(options: {
     const atGit = GIT_LOCK_POINTS[point as GitLockPoint];
     const w = start(
       atGit === undefined
-        ? { MESHCANARY_CRASH_AT: point }
-        : { ...gitKills, MESHCANARY_TEST_KILL_AT: atGit },
+        ? { ...gitConfigEnv(REMOTE_APART), MESHCANARY_CRASH_AT: point }
+        : { ...gitConfigEnv([...REMOTE_APART, ...killHooks]), MESHCANARY_TEST_KILL_AT: atGit },
     );
     const timeout = new Promise<"timeout">((resolve) =>
       setTimeout(() => resolve("timeout"), 15_000),
@@ -182,12 +182,28 @@ export function expectCrashSafe(result: CrashLoopResult, perPoint: number): void
 }
 
 /**
- * Test-only git hooks, given to the watchdog through GIT_CONFIG_* in its
- * environment: with MESHCANARY_TEST_KILL_AT set, a reference transaction that
- * locks that ref, or a `git add` holding index.lock, kills the process group.
- * The remote's side of a push (a bare repository) is left alone.
+ * The remote's side of a push runs apart from the watchdog's process group, as
+ * on a real git server: a kill of the watchdog must not leave the remote locked.
  */
-function gitKillConfig(): Record<string, string> {
+const REMOTE_APART: [string, string][] = [["remote.origin.receivepack", "setsid git-receive-pack"]];
+
+/** Git settings for the watchdog's git commands, through its environment. */
+function gitConfigEnv(settings: readonly [string, string][]): Record<string, string> {
+  return Object.fromEntries([
+    ["GIT_CONFIG_COUNT", String(settings.length)],
+    ...settings.flatMap(([key, value], i) => [
+      [`GIT_CONFIG_KEY_${i}`, key],
+      [`GIT_CONFIG_VALUE_${i}`, value],
+    ]),
+  ]);
+}
+
+/**
+ * Test-only git hooks: with MESHCANARY_TEST_KILL_AT set, a reference
+ * transaction that locks that ref, or a `git add` holding index.lock, kills
+ * the process group. The remote's side of a push (a bare repository) is left alone.
+ */
+function gitKillHooks(): [string, string][] {
   const dir = mkdtempSync(join(tmpdir(), "meshcanary-kill-hooks-"));
   const script = (name: string, text: string) => {
     writeFileSync(join(dir, name), text);
@@ -213,18 +229,11 @@ exec cat
 `,
   );
   writeFileSync(join(dir, "attributes"), "* filter=meshcanary-kill\n");
-  const settings = [
+  return [
     ["core.hooksPath", dir],
     ["core.attributesFile", join(dir, "attributes")],
     ["filter.meshcanary-kill.clean", join(dir, "clean-filter")],
   ];
-  return Object.fromEntries([
-    ["GIT_CONFIG_COUNT", String(settings.length)],
-    ...settings.flatMap(([key, value], i) => [
-      [`GIT_CONFIG_KEY_${i}`, key],
-      [`GIT_CONFIG_VALUE_${i}`, value],
-    ]),
-  ]);
 }
 
 /** Lock files anywhere under the workdir's git directories (loose objects aside). */
