@@ -125,10 +125,8 @@ async function watch(
     branch: flags.branch,
     ...(flags.workdir === undefined ? {} : { workdir: flags.workdir }),
     author: { name: flags.authorName, email: flags.authorEmail },
+    log,
   });
-  // Settings errors are usage errors: report them now rather than in every cycle.
-  await repo.sync();
-  watchSettings(repo.dir, flags);
   const deps = {
     repo,
     metrics,
@@ -149,6 +147,9 @@ async function watch(
   };
 
   if (flags.once === true) {
+    // Settings errors are usage errors: report them as such. The loop clones and checks them in its first cycle.
+    await repo.sync();
+    watchSettings(repo.dir, flags);
     const report = await runCycle(deps);
     for (const line of formatOutcomes(report.outcomes)) io.out(line);
     return onceExitCode(report);
