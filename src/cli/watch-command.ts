@@ -1,21 +1,22 @@
 /** `meshcanary watch`: the watchdog, as a loop or one cycle (`--once`). */
 
-import { ExitCode, UsageError } from "../errors.js";
+import { ExitCode } from "../errors.js";
 import { GitWorkingCopy } from "../gitops/repo.js";
 import { PrometheusClient } from "../prometheus/client.js";
-import { argoCdSync } from "../watchdog/argocd.js";
 import { type CycleReport, runCycle } from "../watchdog/cycle.js";
 import { startHealthServer } from "../watchdog/http-server.js";
 import { createLogger } from "../watchdog/log.js";
 import { watchSettings } from "../watchdog/settings.js";
 import { Telemetry } from "../watchdog/telemetry.js";
 import { startWatchdog } from "../watchdog/watchdog.js";
+import { type ArgoCdFlags, argoCdFromFlags } from "./argocd-options.js";
 import type { Console } from "./console.js";
 import { durationFlag } from "./flag-values.js";
+import { type NotifyFlags, notifierFromFlags } from "./notify-options.js";
 import { formatOutcomes } from "./outcomes.js";
 import { type PrometheusFlags, prometheusConnection } from "./prometheus-options.js";
 
-export interface WatchFlags extends PrometheusFlags {
+export interface WatchFlags extends PrometheusFlags, ArgoCdFlags, NotifyFlags {
   readonly repo: string;
   readonly prometheus: string;
   readonly branch: string;
@@ -37,12 +38,12 @@ export interface WatchFlags extends PrometheusFlags {
 export async function watchCommand(flags: WatchFlags, io: Console): Promise<number> {
   const loopIntervalMs = durationFlag("--interval", flags.interval);
   const timeoutMs = durationFlag("--query-timeout", flags.queryTimeout);
-  if ((flags.argocdUrl === undefined) !== (flags.argocdApp === undefined)) {
-    throw new UsageError("--argocd-url and --argocd-app go together");
-  }
+  const argocd = argoCdFromFlags(flags);
   const token = process.env.ARGOCD_AUTH_TOKEN;
-  const log = createLogger({ secrets: token === undefined ? [] : [token] });
+  const secrets = token === undefined ? [] : [token];
+  const log = createLogger({ secrets });
   const telemetry = new Telemetry();
+  const notifier = notifierFromFlags(flags, { log, registry: telemetry.registry, secrets });
   const metrics = new PrometheusClient({
     ...prometheusConnection(flags),
     timeoutMs,
@@ -66,20 +67,14 @@ export async function watchCommand(flags: WatchFlags, io: Console): Promise<numb
     log,
     telemetry,
     dryRun: flags.dryRun === true,
-    ...(flags.argocdUrl !== undefined && flags.argocdApp !== undefined
-      ? {
-          argocd: argoCdSync({
-            url: flags.argocdUrl,
-            app: flags.argocdApp,
-            ...(token === undefined ? {} : { token }),
-          }),
-        }
-      : {}),
+    ...(argocd === undefined ? {} : { argocd }),
   };
 
   if (flags.once === true) {
     const report = await runCycle(deps);
     for (const line of formatOutcomes(report.outcomes)) io.out(line);
+    notifier?.onCycle(report);
+    await notifier?.close(NOTIFY_GRACE_MS);
     return onceExitCode(report);
   }
 
@@ -87,7 +82,14 @@ export async function watchCommand(flags: WatchFlags, io: Console): Promise<numb
   const stop = () => controller.abort();
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
-  const watchdog = startWatchdog({ ...deps, loopIntervalMs, signal: controller.signal });
+  const watchdog = startWatchdog({
+    ...deps,
+    loopIntervalMs,
+    signal: controller.signal,
+    ...(notifier === undefined
+      ? {}
+      : { onCycle: (r) => notifier.onCycle(r), onError: (e) => notifier.onError(e) }),
+  });
   const server =
     flags.listen === undefined
       ? undefined
@@ -108,9 +110,13 @@ export async function watchCommand(flags: WatchFlags, io: Console): Promise<numb
   await new Promise<void>((resolve) =>
     server === undefined ? resolve() : server.close(() => resolve()),
   );
+  await notifier?.close(NOTIFY_GRACE_MS);
   log.log("info", "stopped", { exitCode: code });
   return code;
 }
+
+/** How long a stopping watchdog waits for queued notifications (Kubernetes' grace period is 30 s). */
+const NOTIFY_GRACE_MS = 10_000;
 
 /** `--once`: 0 ok, 1 some spec invalid, 3 Prometheus failed (git failures throw, also 3). */
 export function onceExitCode(report: CycleReport): number {

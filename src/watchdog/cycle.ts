@@ -6,7 +6,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isActive } from "../analysis/decide.js";
-import { commitMessage, decisionReason, describeCheck } from "../analysis/explain.js";
+import {
+  commitMessage,
+  commitSubject,
+  decisionReason,
+  describeCheck,
+} from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
 import { compileRollout, type IstioApiVersion, rolloutDir } from "../compile/compile.js";
 import { type Diagnostic, formatDiagnostic } from "../errors.js";
@@ -61,8 +66,25 @@ export interface CycleReport {
   readonly metricsErrors: readonly string[];
   readonly commits: readonly string[];
   readonly pushed: boolean;
+  /** The decisions this cycle pushed, each with its commit (empty when nothing was pushed). */
+  readonly decisions: readonly PushedDecision[];
   /** When the next check of any active rollout falls due (epoch ms), for the loop's sleep. */
   readonly nextCheckMs?: number;
+}
+
+/** A decision as pushed, for notifications: the facts of its commit. */
+export interface PushedDecision {
+  /** `<namespace>/<name>`. */
+  readonly rollout: string;
+  readonly action: Actionable["action"];
+  /** Canary weight in percent before and after (a promote ends at 100: the canary is the new stable). */
+  readonly from: number;
+  readonly to: number;
+  /** One line: what the decision rests on. */
+  readonly reason: string;
+  /** The commit's subject, as DESIGN.md fixes it. */
+  readonly subject: string;
+  readonly commit: string;
 }
 
 export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
@@ -121,12 +143,16 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
 
   if (actionable.length > 0 && deps.dryRun !== true) crashPoint("after-query");
   const commits: string[] = [];
+  const decisions: PushedDecision[] = [];
   if (deps.dryRun !== true) {
     for (const { rollout, decision } of actionable) {
       try {
         const sha = await commitDecision(repo, settings, rollout, decision, nowMs);
         crashPoint("after-commit");
-        if (sha !== undefined) commits.push(sha);
+        if (sha !== undefined) {
+          commits.push(sha);
+          decisions.push(pushedDecision(rollout, decision, sha));
+        }
       } catch (error) {
         if (!(error instanceof SpecEditError)) throw error;
         // This rollout's file is laid out in a way the editor cannot change safely; the others go on.
@@ -184,7 +210,20 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
     metricsErrors: evaluation.metricsErrors,
     commits,
     pushed,
+    decisions: pushed ? decisions : [],
     ...(evaluation.nextCheckMs === undefined ? {} : { nextCheckMs: evaluation.nextCheckMs }),
+  };
+}
+
+function pushedDecision(rollout: Rollout, decision: Actionable, commit: string): PushedDecision {
+  return {
+    rollout: rolloutId(rollout),
+    action: decision.action,
+    from: decision.from,
+    to: decision.action === "advance" ? decision.to : decision.action === "rollback" ? 0 : 100,
+    reason: decisionReason(rollout, decision),
+    subject: commitSubject(rollout, decision),
+    commit,
   };
 }
 

@@ -16,6 +16,8 @@ export interface WatchdogOptions extends Omit<CycleDeps, "evaluated" | "parsed" 
   /** Aborting ends the loop after the cycle in progress. */
   readonly signal?: AbortSignal;
   readonly onCycle?: (report: CycleReport) => void;
+  /** Called with the error of a cycle that threw (git failed, …); onCycle is not called then. */
+  readonly onError?: (error: unknown) => void;
 }
 
 export interface Watchdog {
@@ -57,6 +59,7 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
         const message = (error as Error).message;
         health = { ...health, lastError: message };
         options.log.log("error", "cycle failed; retrying next cycle", { error: message });
+        options.onError?.(error);
         if (error instanceof HistoryRewrittenError) return ExitCode.external;
       }
       await sleep(sleepMs, options.signal);
