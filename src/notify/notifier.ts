@@ -214,6 +214,8 @@ class Channel {
         count("delivered");
         return;
       } catch (error) {
+        // Cancelled at shutdown: counted and logged as dropped at the top of the loop.
+        if (signal.aborted) continue;
         const message = (error as Error).message;
         const waitMs = retryDelayMs(retry, attempt);
         if (waitMs === undefined) {
