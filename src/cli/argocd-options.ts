@@ -13,6 +13,7 @@ export interface ArgoCdFlags {
   readonly argocdApp?: string;
   readonly argocdTokenFile?: string;
   readonly argocdCaFile?: string;
+  readonly argocdServerName?: string;
 }
 
 /** Adds the token and CA flags to `watch`, next to its `--argocd-url`. */
@@ -30,6 +31,12 @@ export function addArgoCdOptions(program: Command): void {
       "PEM CA bundle that signs Argo CD's certificate (default: Node's CAs)",
     ),
   );
+  watch?.addOption(
+    new Option(
+      "--argocd-server-name <name>",
+      "name to send as SNI and to verify Argo CD's certificate against, instead of the URL's host",
+    ),
+  );
 }
 
 /**
@@ -40,7 +47,7 @@ export function argoCdFromFlags(
   flags: ArgoCdFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): ArgoCdSync | undefined {
-  const { argocdUrl: url, argocdApp: app, argocdTokenFile, argocdCaFile } = flags;
+  const { argocdUrl: url, argocdApp: app, argocdTokenFile, argocdCaFile, argocdServerName } = flags;
   if ((url === undefined) !== (app === undefined))
     throw new UsageError("--argocd-url and --argocd-app go together");
   const envToken = env.ARGOCD_AUTH_TOKEN === "" ? undefined : env.ARGOCD_AUTH_TOKEN;
@@ -48,6 +55,7 @@ export function argoCdFromFlags(
     for (const [flag, value] of [
       ["--argocd-token-file", argocdTokenFile],
       ["--argocd-ca-file", argocdCaFile],
+      ["--argocd-server-name", argocdServerName],
     ] as const)
       if (value !== undefined) throw new UsageError(`${flag} needs --argocd-url and --argocd-app`);
     return undefined;
@@ -56,8 +64,12 @@ export function argoCdFromFlags(
     throw new UsageError(
       "--argocd-token-file and $ARGOCD_AUTH_TOKEN: choose one place for the Argo CD token",
     );
-  if (argocdCaFile !== undefined && !/^https:\/\//i.test(url))
-    throw new UsageError("--argocd-ca-file needs an https:// --argocd-url");
+  for (const [flag, value] of [
+    ["--argocd-ca-file", argocdCaFile],
+    ["--argocd-server-name", argocdServerName],
+  ] as const)
+    if (value !== undefined && !/^https:\/\//i.test(url))
+      throw new UsageError(`${flag} needs an https:// --argocd-url`);
   const token =
     argocdTokenFile !== undefined
       ? { from: "file" as const, file: new SecretFile("--argocd-token-file", argocdTokenFile) }
@@ -69,5 +81,6 @@ export function argoCdFromFlags(
     app,
     ...(token === undefined ? {} : { token }),
     ...(argocdCaFile === undefined ? {} : { ca: new SecretFile("--argocd-ca-file", argocdCaFile) }),
+    ...(argocdServerName === undefined ? {} : { serverName: argocdServerName }),
   });
 }

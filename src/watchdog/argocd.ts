@@ -24,6 +24,8 @@ export interface ArgoCdOptions {
   readonly token?: ArgoCdToken;
   /** PEM CA bundle that signs Argo CD's certificate (default: Node's CAs). */
   readonly ca?: SecretFile;
+  /** Name sent as SNI and checked against Argo CD's certificate instead of the URL's host. */
+  readonly serverName?: string;
   readonly timeoutMs?: number;
 }
 
@@ -33,7 +35,13 @@ export function argoCdSync(options: ArgoCdOptions): ArgoCdSync {
   const base = options.url.replace(/\/+$/, "");
   const endpoint = `${base}/api/v1/applications/${encodeURIComponent(options.app)}/sync`;
   const timeoutMs = options.timeoutMs ?? 5000;
-  const tls = options.ca === undefined ? undefined : new TlsAgent({ ca: options.ca });
+  const tls =
+    options.ca === undefined && options.serverName === undefined
+      ? undefined
+      : new TlsAgent({
+          ...(options.ca === undefined ? {} : { ca: options.ca }),
+          ...(options.serverName === undefined ? {} : { serverName: options.serverName }),
+        });
   const tokenSource =
     options.token === undefined
       ? "no token is set (--argocd-token-file or $ARGOCD_AUTH_TOKEN)"
@@ -73,10 +81,7 @@ export function argoCdSync(options: ArgoCdOptions): ArgoCdSync {
     } catch (error) {
       if (timeout.aborted) throw fail(`no answer within ${timeoutMs} ms`);
       const code = errorCode(error) || "unknown error";
-      const tlsHint = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO|EPROTO/.test(code)
-        ? ": check --argocd-ca-file"
-        : "";
-      throw fail(`request failed (${code})${tlsHint}`);
+      throw fail(`request failed (${code})${tlsHint(code)}`);
     }
     if (response.status === 401)
       throw fail(`HTTP 401 ${response.statusText}: the token was refused; ${tokenSource}`);
@@ -86,4 +91,15 @@ export function argoCdSync(options: ArgoCdOptions): ArgoCdSync {
       );
     if (!response.ok) throw fail(`HTTP ${response.status} ${response.statusText}`);
   };
+}
+
+/** Which flag a TLS failure points at; Node's codes are stable, its messages are not. */
+function tlsHint(code: string): string {
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID")
+    return ": the certificate is not for this name; check --argocd-server-name";
+  if (/CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET)/.test(code))
+    return ": the certificate is not trusted or not valid now; check --argocd-ca-file";
+  if (code === "EPROTO" || code.startsWith("ERR_SSL_"))
+    return ": TLS handshake failed; is --argocd-url an https endpoint?";
+  return "";
 }
