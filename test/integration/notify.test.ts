@@ -10,10 +10,11 @@ import { expect } from "chai";
 import { Registry } from "prom-client";
 import { Notifier, type NotifyTarget } from "../../src/notify/notifier.js";
 import { SecretFile } from "../../src/secrets/secret-file.js";
-import type { CycleReport, PushedDecision } from "../../src/watchdog/cycle.js";
+import type { PushedDecision } from "../../src/watchdog/cycle.js";
 import { createLogger } from "../../src/watchdog/log.js";
 import { startWatchdog } from "../../src/watchdog/watchdog.js";
 import { tempDir } from "../support/files.js";
+import { cycleReport, pushedDecision } from "../support/pushed-decision.js";
 import { fastSpec } from "../support/rollout-repo.js";
 import { secretMount } from "../support/secret-mount.js";
 import { json, type StandIn, startStandIn } from "../support/stand-in-server.js";
@@ -50,21 +51,14 @@ async function startReceiver(mode: Mode = "ok"): Promise<Receiver> {
   return receiver;
 }
 
-function decision(n: number): PushedDecision {
-  return {
-    rollout: `recs/r${n}`,
+const decision = (n: number) =>
+  pushedDecision(n, {
     action: "rollback",
-    from: 20,
     to: 0,
     reason: "error rate 50.00% > 5.00% in 2 of 2 checks",
     subject: `rollback recs/r${n}: 20% → 0%`,
-    commit: "c".repeat(40),
-  };
-}
-
-function report(decisions: PushedDecision[]): CycleReport {
-  return { outcomes: [], invalid: [], metricsErrors: [], commits: [], pushed: true, decisions };
-}
+  });
+const report = (decisions: PushedDecision[]) => cycleReport({ pushed: true, decisions });
 
 describe("decision webhooks (loopback receiver)", function () {
   this.timeout(120_000);

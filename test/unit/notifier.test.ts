@@ -9,9 +9,9 @@ import { GitError, type GitOpsRepo } from "../../src/gitops/repo.js";
 import { Notifier, type NotifierOptions, type NotifyTarget } from "../../src/notify/notifier.js";
 import type { Notice } from "../../src/notify/payload.js";
 import { SecretFile } from "../../src/secrets/secret-file.js";
-import type { CycleReport, PushedDecision } from "../../src/watchdog/cycle.js";
 import { createLogger } from "../../src/watchdog/log.js";
 import { startWatchdog } from "../../src/watchdog/watchdog.js";
+import { cycleReport, pushedDecision } from "../support/pushed-decision.js";
 
 const webhook: NotifyTarget = {
   kind: "webhook",
@@ -22,29 +22,8 @@ const slack: NotifyTarget = {
   file: new SecretFile("--notify-slack-webhook-file", "/run/slack"),
 };
 
-function decision(n: number): PushedDecision {
-  return {
-    rollout: `recs/r${n}`,
-    action: "advance",
-    from: 20,
-    to: 50,
-    reason: "healthy in 2 of 2 checks at 20%",
-    subject: `advance recs/r${n}: 20% → 50%`,
-    commit: `${n}`.repeat(40).slice(0, 40),
-  };
-}
-
-function report(overrides: Partial<CycleReport> = {}): CycleReport {
-  return {
-    outcomes: [],
-    invalid: [],
-    metricsErrors: [],
-    commits: [],
-    pushed: false,
-    decisions: [],
-    ...overrides,
-  };
-}
+const decision = (n: number) => pushedDecision(n);
+const report = cycleReport;
 
 interface Rig {
   readonly notifier: Notifier;
