@@ -1,20 +1,22 @@
 /**
  * The flags for decision notifications and their translation into a
  * Notifier. A webhook URL is its own credential, so it is only ever named by
- * a file path (`--notify-webhook-file`, `--notify-slack-webhook-file`).
+ * a file path (`--notify-webhook-file`, `--notify-slack-webhook-file`). Values
+ * are checked as commander reads them (see flag-values.ts), so a bad one is
+ * exit 2 before anything starts.
  */
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import type { Registry } from "prom-client";
-import { UsageError } from "../errors.js";
 import { Notifier, type NotifyTarget } from "../notify/notifier.js";
-import { isHttpUrl } from "../notify/webhook.js";
 import { SecretFile } from "../secrets/secret-file.js";
 import type { Logger } from "../watchdog/log.js";
+import * as parse from "./flag-values.js";
 
 export interface NotifyFlags {
   readonly notifyWebhookFile?: string;
   readonly notifySlackWebhookFile?: string;
-  readonly notifyFailureCycles?: string;
+  /** Default 3. */
+  readonly notifyFailureCycles?: number;
   readonly reportUrlBase?: string;
 }
 
@@ -33,11 +35,13 @@ export function addNotifyOptions(program: Command): void {
     new Option(
       "--notify-failure-cycles <n>",
       "notify once this many cycles in a row have failed (Prometheus or git)",
-    ).default("3"),
+    )
+      .argParser(wholeCycles)
+      .default(3),
     new Option(
       "--report-url-base <url>",
       "the overview page's address, e.g. https://meshcanary.example.com; each decision links <url>/rollouts/<ns>/<name>",
-    ),
+    ).argParser(parse.httpUrl),
   ])
     watch?.addOption(option);
 }
@@ -47,45 +51,32 @@ export function notifierFromFlags(
   flags: NotifyFlags,
   deps: { log: Logger; registry: Registry; secrets: readonly string[] },
 ): Notifier | undefined {
-  const failureCycles = positiveInteger(
-    "--notify-failure-cycles",
-    flags.notifyFailureCycles ?? "3",
-  );
-  const base = flags.reportUrlBase;
-  if (base !== undefined && !isHttpUrl(base))
-    throw new UsageError(`--report-url-base ${base}: expected an http:// or https:// URL`);
-  const targets: NotifyTarget[] = [
-    ...(flags.notifyWebhookFile === undefined
-      ? []
-      : [
-          {
-            kind: "webhook" as const,
-            file: new SecretFile("--notify-webhook-file", flags.notifyWebhookFile),
-          },
-        ]),
-    ...(flags.notifySlackWebhookFile === undefined
-      ? []
-      : [
-          {
-            kind: "slack" as const,
-            file: new SecretFile("--notify-slack-webhook-file", flags.notifySlackWebhookFile),
-          },
-        ]),
-  ];
+  const targets: NotifyTarget[] = [];
+  if (flags.notifyWebhookFile !== undefined)
+    targets.push({
+      kind: "webhook",
+      file: new SecretFile("--notify-webhook-file", flags.notifyWebhookFile),
+    });
+  if (flags.notifySlackWebhookFile !== undefined)
+    targets.push({
+      kind: "slack",
+      file: new SecretFile("--notify-slack-webhook-file", flags.notifySlackWebhookFile),
+    });
   if (targets.length === 0) return undefined;
   return new Notifier({
     targets,
-    failureCycles,
-    ...(base === undefined ? {} : { reportUrlBase: base }),
+    failureCycles: flags.notifyFailureCycles ?? 3,
+    ...(flags.reportUrlBase === undefined ? {} : { reportUrlBase: flags.reportUrlBase }),
     log: deps.log,
     registry: deps.registry,
     secrets: deps.secrets,
   });
 }
 
-function positiveInteger(flag: string, value: string): number {
+/** A whole number of cycles, 1 or more. */
+function wholeCycles(value: string): number {
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 1)
-    throw new UsageError(`${flag} ${value}: expected a whole number of cycles, 1 or more`);
+    throw new InvalidArgumentError("expected a whole number of cycles, 1 or more");
   return n;
 }

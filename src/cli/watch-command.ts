@@ -1,17 +1,24 @@
 /** `meshcanary watch`: the watchdog, as a loop or one cycle (`--once`). */
 
-import { ExitCode } from "../errors.js";
+import type { Server } from "node:http";
+import { ExitCode, MeshcanaryError } from "../errors.js";
 import { GitWorkingCopy } from "../gitops/repo.js";
 import { PrometheusClient } from "../prometheus/client.js";
+import type { ArgoCdSync } from "../watchdog/argocd.js";
 import { type CycleReport, runCycle } from "../watchdog/cycle.js";
-import { startHealthServer } from "../watchdog/http-server.js";
+import {
+  type Health,
+  type ListenAddress,
+  startHealthServer,
+  stuckAfterMs,
+} from "../watchdog/http-server.js";
 import { createLogger } from "../watchdog/log.js";
+import { Overview } from "../watchdog/overview-pages.js";
 import { watchSettings } from "../watchdog/settings.js";
 import { Telemetry } from "../watchdog/telemetry.js";
 import { startWatchdog } from "../watchdog/watchdog.js";
 import { type ArgoCdFlags, argoCdFromFlags } from "./argocd-options.js";
 import type { Console } from "./console.js";
-import { durationFlag } from "./flag-values.js";
 import { type NotifyFlags, notifierFromFlags } from "./notify-options.js";
 import { formatOutcomes } from "./outcomes.js";
 import { type PrometheusFlags, prometheusConnection } from "./prometheus-options.js";
@@ -23,33 +30,104 @@ export interface WatchFlags extends PrometheusFlags, ArgoCdFlags, NotifyFlags {
   readonly specs?: string;
   readonly out?: string;
   readonly apiVersion?: string;
-  readonly interval: string;
+  /** Longest time between cycles, ms (`--interval`, default 10s). */
+  readonly interval: number;
   readonly workdir?: string;
-  readonly listen?: string;
+  readonly listen?: ListenAddress;
   readonly once?: boolean;
   readonly dryRun?: boolean;
   readonly argocdUrl?: string;
   readonly argocdApp?: string;
-  readonly queryTimeout: string;
+  /** Per Prometheus request, ms (`--query-timeout`, default 5s). */
+  readonly queryTimeout: number;
   readonly authorName: string;
   readonly authorEmail: string;
 }
 
 export async function watchCommand(flags: WatchFlags, io: Console): Promise<number> {
-  const loopIntervalMs = durationFlag("--interval", flags.interval);
-  const timeoutMs = durationFlag("--query-timeout", flags.queryTimeout);
   const argocd = argoCdFromFlags(flags);
-  const token = process.env.ARGOCD_AUTH_TOKEN;
-  const secrets = token === undefined ? [] : [token];
-  const log = createLogger({ secrets });
   const telemetry = new Telemetry();
-  const notifier = notifierFromFlags(flags, { log, registry: telemetry.registry, secrets });
   const metrics = new PrometheusClient({
     ...prometheusConnection(flags),
-    timeoutMs,
+    timeoutMs: flags.queryTimeout,
     onRequest: (seconds, ok) =>
       telemetry.queryDuration.observe({ result: ok ? "ok" : "error" }, seconds),
   });
+  const overview = new Overview({ metrics, loopIntervalMs: flags.interval });
+  let health: () => Health = () => ({});
+  // Bound before the first git or Prometheus call, in every mode: the address is
+  // the watchdog's own, and a refused one will not come back by retrying.
+  const server =
+    flags.listen === undefined
+      ? undefined
+      : await listen(flags.listen, {
+          telemetry,
+          health: () => health(),
+          staleAfterMs: Math.max(3 * flags.interval, 30_000),
+          stuckAfterMs: stuckAfterMs(flags.interval),
+          pages: overview,
+        });
+  try {
+    return await watch(flags, io, { telemetry, metrics, overview, argocd }, (h) => {
+      health = h;
+    });
+  } finally {
+    await new Promise<void>((resolve) =>
+      server === undefined ? resolve() : server.close(() => resolve()),
+    );
+  }
+}
+
+/** Why the OS refuses an address, in words; other errors keep their own message. */
+const REFUSED: Readonly<Record<string, string>> = {
+  EADDRINUSE: "the address is already in use",
+  EACCES: "permission denied",
+  EADDRNOTAVAIL: "no interface of this machine has that address",
+};
+
+async function listen(
+  address: ListenAddress,
+  options: Parameters<typeof startHealthServer>[1],
+): Promise<Server> {
+  try {
+    return await startHealthServer(address, options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    const why =
+      REFUSED[code] === undefined ? (error as Error).message : `${REFUSED[code]} (${code})`;
+    throw new MeshcanaryError(
+      `--listen ${formatAddress(address)}: cannot listen: ${why}`,
+      "LISTEN",
+      ExitCode.external,
+      { cause: error },
+    );
+  }
+}
+
+function formatAddress({ host, port }: ListenAddress): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+async function watch(
+  flags: WatchFlags,
+  io: Console,
+  {
+    telemetry,
+    metrics,
+    overview,
+    argocd,
+  }: {
+    telemetry: Telemetry;
+    metrics: PrometheusClient;
+    overview: Overview;
+    argocd: ArgoCdSync | undefined;
+  },
+  serveHealth: (health: () => Health) => void,
+): Promise<number> {
+  const token = process.env.ARGOCD_AUTH_TOKEN;
+  const secrets = token === undefined ? [] : [token];
+  const log = createLogger({ secrets });
+  const notifier = notifierFromFlags(flags, { log, registry: telemetry.registry, secrets });
   const repo = await GitWorkingCopy.open({
     remote: flags.repo,
     branch: flags.branch,
@@ -84,32 +162,24 @@ export async function watchCommand(flags: WatchFlags, io: Console): Promise<numb
   process.once("SIGINT", stop);
   const watchdog = startWatchdog({
     ...deps,
-    loopIntervalMs,
+    loopIntervalMs: flags.interval,
     signal: controller.signal,
-    ...(notifier === undefined
-      ? {}
-      : { onCycle: (r) => notifier.onCycle(r), onError: (e) => notifier.onError(e) }),
+    onCycle: (report) => {
+      overview.update(report);
+      notifier?.onCycle(report);
+    },
+    ...(notifier === undefined ? {} : { onError: (error) => notifier.onError(error) }),
   });
-  const server =
-    flags.listen === undefined
-      ? undefined
-      : await startHealthServer(flags.listen, {
-          telemetry,
-          health: watchdog.health,
-          staleAfterMs: Math.max(3 * loopIntervalMs, 30_000),
-        });
+  serveHealth(watchdog.health);
   log.log("info", "watching", {
     repo: flags.repo,
     branch: flags.branch,
     prometheus: flags.prometheus,
-    ...(flags.listen === undefined ? {} : { listen: flags.listen }),
+    ...(flags.listen === undefined ? {} : { listen: formatAddress(flags.listen) }),
   });
   const code = await watchdog.done;
   process.off("SIGTERM", stop);
   process.off("SIGINT", stop);
-  await new Promise<void>((resolve) =>
-    server === undefined ? resolve() : server.close(() => resolve()),
-  );
   await notifier?.close(NOTIFY_GRACE_MS);
   log.log("info", "stopped", { exitCode: code });
   return code;

@@ -14,6 +14,7 @@ import type { CycleReport } from "../watchdog/cycle.js";
 import type { Logger } from "../watchdog/log.js";
 import { DEFAULT_RETRY, type RetryPolicy, retryDelayMs } from "./backoff.js";
 import { decisionNotice, describeNotice, failureNotice, type Notice } from "./payload.js";
+import { pushedDecisions } from "./pushed-decisions.js";
 import { BoundedQueue } from "./queue.js";
 import { slackMessage } from "./slack.js";
 import { postJson } from "./webhook.js";
@@ -92,7 +93,7 @@ export class Notifier {
   /** The loop's `onCycle`: never throws, never waits. */
   onCycle(report: CycleReport): void {
     const now = this.#now();
-    for (const decision of report.decisions)
+    for (const decision of pushedDecisions(report))
       this.#enqueue(decisionNotice(decision, now, this.#options.reportUrlBase));
     const error = report.metricsErrors[0];
     if (error === undefined) this.#failedCycles = 0;

@@ -4,7 +4,7 @@
  * contract with receivers: fields may be added, never renamed or removed
  * without a new `version`.
  */
-import type { PushedDecision } from "../watchdog/cycle.js";
+import type { PushedDecision } from "./pushed-decisions.js";
 
 /** A decision the watchdog pushed to git. */
 export interface DecisionNotice {

@@ -58,7 +58,7 @@ export async function postJson(
 }
 
 /** An absolute http:// or https:// URL. */
-export function isHttpUrl(text: string): boolean {
+function isHttpUrl(text: string): boolean {
   try {
     const { protocol } = new URL(text);
     return protocol === "http:" || protocol === "https:";

@@ -6,12 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isActive } from "../analysis/decide.js";
-import {
-  commitMessage,
-  commitSubject,
-  decisionReason,
-  describeCheck,
-} from "../analysis/explain.js";
+import { commitMessage, decisionReason, describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
 import { compileRollout, type IstioApiVersion, rolloutDir } from "../compile/compile.js";
 import { type Diagnostic, formatDiagnostic } from "../errors.js";
@@ -60,31 +55,18 @@ export interface CycleDeps {
 }
 
 export interface CycleReport {
+  /** Every valid rollout loaded, active or not (the overview page lists them). */
+  readonly rollouts: readonly Rollout[];
   readonly outcomes: readonly RolloutOutcome[];
   readonly invalid: readonly Diagnostic[];
   /** Prometheus failures met while checking (the affected rollouts held). */
   readonly metricsErrors: readonly string[];
   readonly commits: readonly string[];
+  /** The commit of each decision written, by rollout id (`ns/name`). */
+  readonly decisionCommits: ReadonlyMap<string, string>;
   readonly pushed: boolean;
-  /** The decisions this cycle pushed, each with its commit (empty when nothing was pushed). */
-  readonly decisions: readonly PushedDecision[];
   /** When the next check of any active rollout falls due (epoch ms), for the loop's sleep. */
   readonly nextCheckMs?: number;
-}
-
-/** A decision as pushed, for notifications: the facts of its commit. */
-export interface PushedDecision {
-  /** `<namespace>/<name>`. */
-  readonly rollout: string;
-  readonly action: Actionable["action"];
-  /** Canary weight in percent before and after (a promote ends at 100: the canary is the new stable). */
-  readonly from: number;
-  readonly to: number;
-  /** One line: what the decision rests on. */
-  readonly reason: string;
-  /** The commit's subject, as DESIGN.md fixes it. */
-  readonly subject: string;
-  readonly commit: string;
 }
 
 export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
@@ -143,7 +125,7 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
 
   if (actionable.length > 0 && deps.dryRun !== true) crashPoint("after-query");
   const commits: string[] = [];
-  const decisions: PushedDecision[] = [];
+  const decisionCommits = new Map<string, string>();
   if (deps.dryRun !== true) {
     for (const { rollout, decision } of actionable) {
       try {
@@ -151,7 +133,7 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
         crashPoint("after-commit");
         if (sha !== undefined) {
           commits.push(sha);
-          decisions.push(pushedDecision(rollout, decision, sha));
+          decisionCommits.set(rolloutId(rollout), sha);
         }
       } catch (error) {
         if (!(error instanceof SpecEditError)) throw error;
@@ -205,25 +187,14 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
       deps.evaluated?.set(outcome.rollout, newest.at);
   }
   return {
+    rollouts,
     outcomes: evaluation.evaluated.map((e) => e.outcome),
     invalid: loaded.diagnostics,
     metricsErrors: evaluation.metricsErrors,
     commits,
+    decisionCommits,
     pushed,
-    decisions: pushed ? decisions : [],
     ...(evaluation.nextCheckMs === undefined ? {} : { nextCheckMs: evaluation.nextCheckMs }),
-  };
-}
-
-function pushedDecision(rollout: Rollout, decision: Actionable, commit: string): PushedDecision {
-  return {
-    rollout: rolloutId(rollout),
-    action: decision.action,
-    from: decision.from,
-    to: decision.action === "advance" ? decision.to : decision.action === "rollback" ? 0 : 100,
-    reason: decisionReason(rollout, decision),
-    subject: commitSubject(rollout, decision),
-    commit,
   };
 }
 

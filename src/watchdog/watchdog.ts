@@ -34,9 +34,13 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
   const parsed: SpecCache = new Map();
   const reported = new Set<string>();
   let health: Health = {};
+  // The liveness probe's heartbeat: set when a cycle starts and when a sleep starts.
+  let loopBeatMs = options.now();
   const done = (async () => {
     while (options.signal?.aborted !== true) {
+      loopBeatMs = options.now();
       let sleepMs = options.loopIntervalMs;
+      const cycleTimer = options.telemetry?.cycleDuration.startTimer();
       try {
         const report = await runCycle({ ...options, evaluated, parsed, reported });
         const failed = report.metricsErrors.length > 0;
@@ -61,12 +65,15 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
         options.log.log("error", "cycle failed; retrying next cycle", { error: message });
         options.onError?.(error);
         if (error instanceof HistoryRewrittenError) return ExitCode.external;
+      } finally {
+        cycleTimer?.();
       }
+      loopBeatMs = options.now();
       await sleep(sleepMs, options.signal);
     }
     return ExitCode.ok;
   })();
-  return { health: () => health, done };
+  return { health: () => ({ ...health, loopBeatMs }), done };
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

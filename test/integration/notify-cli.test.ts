@@ -9,7 +9,7 @@ import { expect } from "chai";
 import fetch from "node-fetch";
 import { startCli } from "../support/cli.js";
 import { tempDir } from "../support/files.js";
-import { freePort } from "../support/prometheus-server.js";
+import { freePort } from "../support/free-port.js";
 import { fastSpec } from "../support/rollout-repo.js";
 import { secretMount } from "../support/secret-mount.js";
 import { json, startStandIn } from "../support/stand-in-server.js";

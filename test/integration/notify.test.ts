@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { Registry } from "prom-client";
 import { Notifier, type NotifyTarget } from "../../src/notify/notifier.js";
+import type { PushedDecision } from "../../src/notify/pushed-decisions.js";
 import { SecretFile } from "../../src/secrets/secret-file.js";
-import type { PushedDecision } from "../../src/watchdog/cycle.js";
 import { createLogger } from "../../src/watchdog/log.js";
 import { startWatchdog } from "../../src/watchdog/watchdog.js";
 import { tempDir } from "../support/files.js";
@@ -58,7 +58,7 @@ const decision = (n: number) =>
     reason: "error rate 50.00% > 5.00% in 2 of 2 checks",
     subject: `rollback recs/r${n}: 20% → 0%`,
   });
-const report = (decisions: PushedDecision[]) => cycleReport({ pushed: true, decisions });
+const report = (decisions: PushedDecision[]) => cycleReport({ decisions });
 
 describe("decision webhooks (loopback receiver)", function () {
   this.timeout(120_000);

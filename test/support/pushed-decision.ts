@@ -1,5 +1,12 @@
-/** Fixture builders for what the notifier gets from the loop: a pushed decision and a cycle report. */
-import type { CycleReport, PushedDecision } from "../../src/watchdog/cycle.js";
+/**
+ * Fixture builders for what the notifier gets from the loop: a cycle report
+ * whose outcomes, rollouts and commit map hold the given pushed decisions,
+ * as runCycle reports them.
+ */
+import type { Decision } from "../../src/analysis/decide.js";
+import type { PushedDecision } from "../../src/notify/pushed-decisions.js";
+import type { CycleReport } from "../../src/watchdog/cycle.js";
+import { makeRollout, makeSpec } from "./make-spec.js";
 
 /** Decision `n` on rollout `recs/r<n>`: an advance 20% → 50% unless overridden. */
 export function pushedDecision(n: number, overrides: Partial<PushedDecision> = {}): PushedDecision {
@@ -15,14 +22,41 @@ export function pushedDecision(n: number, overrides: Partial<PushedDecision> = {
   };
 }
 
-export function cycleReport(overrides: Partial<CycleReport> = {}): CycleReport {
+/** A report of a cycle that pushed `decisions` (none: a quiet cycle), with `overrides` on top. */
+export function cycleReport(
+  overrides: Partial<CycleReport> & { decisions?: readonly PushedDecision[] } = {},
+): CycleReport {
+  const { decisions = [], ...rest } = overrides;
   return {
-    outcomes: [],
+    rollouts: decisions.map((d) => {
+      const [namespace, name] = d.rollout.split("/");
+      return makeRollout(
+        makeSpec({ metadata: { name, namespace }, spec: { traffic: { canaryWeight: d.from } } }),
+      );
+    }),
+    outcomes: decisions.map((d) => ({
+      rollout: d.rollout,
+      weight: d.from,
+      decision: decisionOf(d),
+      reason: d.reason,
+      checks: [],
+    })),
     invalid: [],
     metricsErrors: [],
-    commits: [],
-    pushed: false,
-    decisions: [],
-    ...overrides,
+    commits: decisions.map((d) => d.commit),
+    decisionCommits: new Map(decisions.map((d) => [d.rollout, d.commit])),
+    pushed: decisions.length > 0,
+    ...rest,
   };
+}
+
+function decisionOf(d: PushedDecision): Decision {
+  switch (d.action) {
+    case "advance":
+      return { action: "advance", from: d.from, to: d.to, basis: [] };
+    case "rollback":
+      return { action: "rollback", from: d.from, to: 0, basis: [] };
+    case "promote":
+      return { action: "promote", from: d.from, basis: [] };
+  }
 }

@@ -7,8 +7,8 @@ import {
   type Notice,
   reportUrl,
 } from "../../src/notify/payload.js";
+import type { PushedDecision } from "../../src/notify/pushed-decisions.js";
 import { slackMessage } from "../../src/notify/slack.js";
-import type { PushedDecision } from "../../src/watchdog/cycle.js";
 
 const AT = Date.parse("2026-11-30T14:00:00Z");
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";

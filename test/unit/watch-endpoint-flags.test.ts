@@ -41,21 +41,6 @@ describe("watch: Argo CD and notification flags", () => {
         ),
       "--argocd-ca-file needs an https:// --argocd-url",
     ],
-    [
-      "--notify-failure-cycles 0",
-      () => notify({ notifyWebhookFile: "/run/hook", notifyFailureCycles: "0" }),
-      "--notify-failure-cycles 0: expected a whole number of cycles, 1 or more",
-    ],
-    [
-      "--notify-failure-cycles 2.5",
-      () => notify({ notifyWebhookFile: "/run/hook", notifyFailureCycles: "2.5" }),
-      "--notify-failure-cycles 2.5: expected a whole number of cycles, 1 or more",
-    ],
-    [
-      "--report-url-base not a URL",
-      () => notify({ notifyWebhookFile: "/run/hook", reportUrlBase: "meshcanary.example" }),
-      "--report-url-base meshcanary.example: expected an http:// or https:// URL",
-    ],
   ];
   for (const [what, call, message] of cases)
     it(what, () => {
@@ -76,30 +61,34 @@ describe("watch: Argo CD and notification flags", () => {
     expect(notify({ reportUrlBase: "https://x.example" })).to.equal(undefined);
   });
 
-  it("watch refuses a bad flag before touching git, exit 2", async () => {
-    const errors: string[] = [];
-    const io = { out() {}, error: (line: string) => errors.push(line), note() {} };
-    const code = await run(
-      [
-        "node",
-        "meshcanary",
-        "watch",
-        "--repo",
-        "/nonexistent/repo.git",
-        "--prometheus",
-        "http://127.0.0.1:1",
-        "--notify-webhook-file",
-        "/run/hook",
-        "--notify-failure-cycles",
-        "none",
-      ],
-      () => io,
-    );
-    expect(code).to.equal(2);
-    expect(errors).to.deep.equal([
-      "meshcanary: --notify-failure-cycles none: expected a whole number of cycles, 1 or more",
-    ]);
-  });
+  const badValues: [string[], string][] = [
+    [
+      ["--argocd-url", "http://argocd", "--argocd-app", "routes", "--argocd-server-name", "argocd"],
+      "--argocd-server-name needs an https:// --argocd-url",
+    ],
+  ];
+  for (const [args, message] of badValues)
+    it(`watch ${args.join(" ")}: exit 2 before touching git (bad values as commander reads them: test/integration/bad-flags.test.ts)`, async () => {
+      const errors: string[] = [];
+      const io = { out() {}, error: (line: string) => errors.push(line), note() {} };
+      const code = await run(
+        [
+          "node",
+          "meshcanary",
+          "watch",
+          "--repo",
+          "/nonexistent/repo.git",
+          "--prometheus",
+          "http://127.0.0.1:1",
+          "--notify-webhook-file",
+          "/run/hook",
+          ...args,
+        ],
+        () => io,
+      );
+      expect(code).to.equal(2);
+      expect(errors.join("\n")).to.contain(message);
+    });
 });
 
 function notify(flags: NotifyFlags) {
