@@ -7,8 +7,10 @@ import {
   type Notice,
   reportUrl,
 } from "../../src/notify/payload.js";
-import type { PushedDecision } from "../../src/notify/pushed-decisions.js";
+import { type PushedDecision, pushedDecisions } from "../../src/notify/pushed-decisions.js";
 import { slackMessage } from "../../src/notify/slack.js";
+import type { CycleReport } from "../../src/watchdog/cycle.js";
+import { cycleReport, pushedDecision } from "../support/pushed-decision.js";
 
 const AT = Date.parse("2026-11-30T14:00:00Z");
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
@@ -156,4 +158,51 @@ describe("Slack message", () => {
     expect(describeNotice(decisionNotice(pushed(), AT))).to.equal("rollback recs/recommend");
     expect(describeNotice(failureNotice(3, "x", AT, AT))).to.equal("failure for 3 cycles");
   });
+});
+
+describe("pushed decisions from a cycle report", () => {
+  const promote = pushedDecision(1, {
+    action: "promote",
+    from: 50,
+    to: 100,
+    reason: "healthy in 2 of 2 checks at 50%",
+    subject: "promote recs/r1: v2 is now stable",
+  });
+  const advance = pushedDecision(2);
+  const cases: [string, CycleReport, PushedDecision[]][] = [
+    [
+      "a promote and an advance",
+      cycleReport({ decisions: [promote, advance] }),
+      [promote, advance],
+    ],
+    ["nothing when nothing was pushed", cycleReport({ decisions: [advance], pushed: false }), []],
+    [
+      "not a decision without its commit",
+      cycleReport({
+        decisions: [promote, advance],
+        decisionCommits: new Map([["recs/r2", advance.commit]]),
+      }),
+      [advance],
+    ],
+    [
+      "not a hold",
+      {
+        ...cycleReport({ decisions: [advance] }),
+        outcomes: [
+          {
+            rollout: "recs/r2",
+            weight: 20,
+            decision: { action: "hold", reason: "healthy in 1 of 2 checks" },
+            reason: "healthy in 1 of 2 checks",
+            checks: [],
+          },
+        ],
+      },
+      [],
+    ],
+  ];
+  for (const [what, report, expected] of cases)
+    it(what, () => {
+      expect(pushedDecisions(report)).to.deep.equal(expected);
+    });
 });
