@@ -19,6 +19,8 @@ export interface WatchdogOptions extends Omit<CycleDeps, "evaluated" | "parsed" 
   /** Aborting ends the loop after the cycle in progress. */
   readonly signal?: AbortSignal;
   readonly onCycle?: (report: CycleReport) => void;
+  /** Called with the error of a cycle that threw (git failed, …); onCycle is not called then. */
+  readonly onError?: (error: unknown) => void;
 }
 
 export interface Watchdog {
@@ -87,6 +89,7 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
           failedCycles: failures,
           retryInMs: sleepMs,
         });
+        options.onError?.(error);
       } finally {
         cycleTimer?.();
       }

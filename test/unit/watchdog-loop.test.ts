@@ -89,7 +89,11 @@ describe("watchdog loop", () => {
     while (repo.syncs < 3) await new Promise((r) => setTimeout(r, 5));
     controller.abort();
     expect(await watchdog.done).to.equal(0);
-    expect(watchdog.health()).to.deep.equal({ lastError: "still unreachable" });
+    const { lastError, lastSuccessMs } = watchdog.health();
+    expect({ lastError, lastSuccessMs }).to.deep.equal({
+      lastError: "still unreachable",
+      lastSuccessMs: undefined,
+    });
   });
 
   it("stops on a configuration error met before any cycle succeeded, as at start-up", async () => {
