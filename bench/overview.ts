@@ -14,11 +14,11 @@
  * --renders N (default 50), --gets N (default 50).
  */
 import type { Decision } from "../src/analysis/decide.js";
-import type { CheckResult } from "../src/analysis/judge.js";
+import type { CheckResult } from "../src/analysis/evidence.js";
+import type { RolloutOutcome } from "../src/engine/evaluate.js";
 import { renderOverview } from "../src/report/overview-page.js";
 import type { Rollout } from "../src/spec/types.js";
 import type { CycleReport } from "../src/watchdog/cycle.js";
-import type { RolloutOutcome } from "../src/watchdog/evaluate.js";
 import { startHealthServer } from "../src/watchdog/http-server.js";
 import { Overview } from "../src/watchdog/overview-pages.js";
 import { Telemetry } from "../src/watchdog/telemetry.js";

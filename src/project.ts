@@ -3,7 +3,8 @@
  * both produce the same bytes: load specs → fail on any problem → compile →
  * compare with the output directory.
  */
-import { type CompileOptions, compileRollouts, type IstioApiVersion } from "./compile/compile.js";
+import { type CompileOptions, compileRollouts } from "./compile/compile.js";
+import type { IstioApiVersion } from "./compile/targets/istio.js";
 import { ExitCode, InvalidSpecError, MeshcanaryError } from "./errors.js";
 import { type OutputPlan, planOutput } from "./output/write-output.js";
 import { loadRollouts } from "./spec/load.js";

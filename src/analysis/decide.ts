@@ -14,7 +14,7 @@
  * counts as a breach.
  */
 import type { Rollout } from "../spec/types.js";
-import type { CheckResult } from "./judge.js";
+import type { CheckResult } from "./evidence.js";
 
 export type Decision =
   | { readonly action: "hold"; readonly reason: string }

@@ -1,241 +1,92 @@
 /**
- * Gathers what the judge needs for every rollout due a check: one range
- * query per metric kind for all rollouts that share selectors, window and
- * interval (so 1,000 rollouts cost what one does), plus custom metrics one
- * by one. Turns the series into `Evidence` per rollout per check time.
+ * The judges' contract: the evidence Prometheus gave for one rollout at one
+ * check time, the check result, and the `Judge` type every module in
+ * `judges/` implements. The engine gathers evidence; `judge.ts` picks a judge.
  */
-import type { MetricsSource, Series, TimeRange } from "../prometheus/metrics-source.js";
-import type { Rollout } from "../spec/types.js";
+import type { Analysis } from "../spec/types.js";
 import type { Bucket } from "./histogram.js";
-import { serviceOf, versionOf } from "./identity.js";
-import type { Evidence, RequestCounts, VersionEvidence } from "./judge.js";
-import {
-  type BatchScope,
-  latencyBucketsQuery,
-  renderCustomQuery,
-  requestsQuery,
-} from "./promql.js";
 
-export interface DueRollout {
-  readonly rollout: Rollout;
-  /** Check times, newest first; never empty. */
-  readonly times: readonly number[];
+/** Request counts in the window, per reporter. */
+export interface RequestCounts {
+  readonly total: number;
+  /** Responses with a 5xx code. */
+  readonly errors: number;
 }
 
-interface Group {
-  readonly scope: BatchScope;
-  readonly range: TimeRange;
-  readonly members: DueRollout[];
+/** What Prometheus said about one version (subset) for the window. */
+export interface VersionEvidence {
+  readonly source?: RequestCounts;
+  readonly destination?: RequestCounts;
+  /** Cumulative latency histogram (server side), as rates or counts. */
+  readonly latencyBuckets: readonly Bucket[];
 }
 
-function groupKey(r: Rollout): string {
-  const { selectors, window, intervalMs } = r.analysis;
-  return JSON.stringify([
-    selectors.service,
-    selectors.namespace,
-    selectors.version,
-    window,
-    intervalMs,
-  ]);
-}
-
-export function planGroups(due: readonly DueRollout[]): Group[] {
-  const byKey = new Map<string, DueRollout[]>();
-  for (const d of due) {
-    const key = groupKey(d.rollout);
-    const members = byKey.get(key);
-    if (members === undefined) byKey.set(key, [d]);
-    else members.push(d);
-  }
-  return [...byKey.values()].map((members) => {
-    const first = (members[0] as DueRollout).rollout.analysis;
-    const all = members.flatMap((m) => m.times);
-    return {
-      scope: {
-        selectors: first.selectors,
-        window: first.window,
-        namespaces: members.map((m) => serviceOf(m.rollout).namespace),
-        services: members.map((m) => serviceOf(m.rollout).service),
-      },
-      range: { startMs: Math.min(...all), endMs: Math.max(...all), stepMs: first.intervalMs },
-      members,
-    };
-  });
-}
-
-/** Index key of one version of one service. */
-function seriesKey(service: string, namespace: string, version: string): string {
-  return `${namespace}\u0000${service}\u0000${version}`;
-}
-
-function at<T>(map: Map<string, Map<number, T>>, key: string, time: number): T | undefined {
-  return map.get(key)?.get(time);
-}
-
-function indexBuckets(
-  series: readonly Series[],
-  scope: BatchScope,
-): Map<string, Map<number, Bucket[]>> {
-  const { service, namespace, version } = scope.selectors;
-  const index = new Map<string, Map<number, Bucket[]>>();
-  for (const s of series) {
-    const le = s.labels.le === "+Inf" ? Number.POSITIVE_INFINITY : Number(s.labels.le);
-    if (Number.isNaN(le)) continue;
-    const key = seriesKey(
-      s.labels[service] ?? "",
-      s.labels[namespace] ?? "",
-      s.labels[version] ?? "",
-    );
-    const byTime = index.get(key) ?? new Map<number, Bucket[]>();
-    index.set(key, byTime);
-    for (const [t, count] of s.points) {
-      const buckets = byTime.get(t);
-      if (buckets === undefined) byTime.set(t, [{ le, count }]);
-      else buckets.push({ le, count });
-    }
-  }
-  return index;
-}
-
-type ReporterCounts = { source?: RequestCounts; destination?: RequestCounts };
-
-function indexRequests(
-  series: readonly Series[],
-  scope: BatchScope,
-): Map<string, Map<number, ReporterCounts>> {
-  const { service, namespace, version } = scope.selectors;
-  const index = new Map<string, Map<number, ReporterCounts>>();
-  for (const s of series) {
-    const reporter = s.labels.reporter;
-    if (reporter !== "source" && reporter !== "destination") continue;
-    const isError = /^5\d\d$/.test(s.labels.response_code ?? "");
-    const key = seriesKey(
-      s.labels[service] ?? "",
-      s.labels[namespace] ?? "",
-      s.labels[version] ?? "",
-    );
-    const byTime = index.get(key) ?? new Map<number, ReporterCounts>();
-    index.set(key, byTime);
-    for (const [t, value] of s.points) {
-      if (!Number.isFinite(value)) continue;
-      const counts = byTime.get(t) ?? {};
-      const previous = counts[reporter] ?? { total: 0, errors: 0 };
-      byTime.set(t, {
-        ...counts,
-        [reporter]: {
-          total: previous.total + value,
-          errors: previous.errors + (isError ? value : 0),
-        },
-      });
-    }
-  }
-  return index;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-async function settle<T>(promise: Promise<T>): Promise<{ value: T } | { error: string }> {
-  try {
-    return { value: await promise };
-  } catch (error) {
-    return { error: message(error) };
-  }
-}
-
-/** Evidence per due rollout, in the order of `due`, one entry per check time (newest first). */
-export async function gatherEvidence(
-  source: MetricsSource,
-  due: readonly DueRollout[],
-): Promise<Map<DueRollout, Evidence[]>> {
-  const result = new Map<DueRollout, Evidence[]>();
-  await Promise.all(
-    planGroups(due).map(async (group) => {
-      const [buckets, requests, custom] = await Promise.all([
-        settle(source.queryRange(latencyBucketsQuery(group.scope), group.range)),
-        settle(source.queryRange(requestsQuery(group.scope), group.range)),
-        Promise.all(group.members.map((m) => customValues(source, m))),
-      ]);
-      const failed =
-        "error" in buckets ? buckets.error : "error" in requests ? requests.error : undefined;
-      const bucketIndex =
-        "value" in buckets
-          ? indexBuckets(buckets.value, group.scope)
-          : new Map<string, Map<number, Bucket[]>>();
-      const requestIndex =
-        "value" in requests
-          ? indexRequests(requests.value, group.scope)
-          : new Map<string, Map<number, ReporterCounts>>();
-      const versionAt = (key: string, t: number): VersionEvidence => {
-        const counts = at(requestIndex, key, t);
-        return {
-          ...(counts?.source === undefined ? {} : { source: counts.source }),
-          ...(counts?.destination === undefined ? {} : { destination: counts.destination }),
-          latencyBuckets: at(bucketIndex, key, t) ?? [],
-        };
-      };
-      group.members.forEach((member, i) => {
-        const { rollout } = member;
-        const { service, namespace } = serviceOf(rollout);
-        const canaryKey = seriesKey(
-          service,
-          namespace,
-          versionOf(rollout.canary ?? rollout.stable),
-        );
-        const stableKey = seriesKey(service, namespace, versionOf(rollout.stable));
-        const customResult = custom[i] as CustomValues;
-        const error = failed ?? customResult.error;
-        result.set(
-          member,
-          member.times.map((t) => ({
-            at: t,
-            canary: versionAt(canaryKey, t),
-            stable: versionAt(stableKey, t),
-            custom: Object.fromEntries(
-              Object.entries(customResult.values).map(([name, byTime]) => [
-                name,
-                byTime.get(t) ?? Number.NaN,
-              ]),
-            ),
-            ...(error === undefined ? {} : { error }),
-          })),
-        );
-      });
-    }),
-  );
-  return result;
-}
-
-interface CustomValues {
-  readonly values: Record<string, Map<number, number>>;
+/** What Prometheus said about the canary and the stable for the window ending at `at`. */
+export interface Evidence {
+  readonly at: number;
+  readonly canary: VersionEvidence;
+  readonly stable: VersionEvidence;
+  /** Custom metric values by name; NaN or absent when the query returned nothing. */
+  readonly custom: Readonly<Record<string, number>>;
+  /** Set when a query this check needs failed. */
   readonly error?: string;
 }
 
-async function customValues(source: MetricsSource, member: DueRollout): Promise<CustomValues> {
-  const { rollout, times } = member;
-  if (rollout.analysis.metrics.length === 0) return { values: {} };
-  const { service, namespace } = serviceOf(rollout);
-  const vars = {
-    namespace,
-    service,
-    stableVersion: versionOf(rollout.stable),
-    canaryVersion: versionOf(rollout.canary ?? rollout.stable),
-    window: rollout.analysis.window,
-  };
-  const range = {
-    startMs: Math.min(...times),
-    endMs: Math.max(...times),
-    stepMs: rollout.analysis.intervalMs,
-  };
-  const values: Record<string, Map<number, number>> = {};
-  for (const metric of rollout.analysis.metrics) {
-    const answer = await settle(source.queryRange(renderCustomQuery(metric.query, vars), range));
-    if ("error" in answer) return { values, error: `metric ${metric.name}: ${answer.error}` };
-    // A custom query must yield one series; several cannot be judged against one threshold.
-    values[metric.name] = new Map(
-      answer.value.length === 1 ? (answer.value[0] as Series).points : [],
-    );
+export interface Measurement {
+  /** `p99 latency`, `error rate`, or a custom metric's name. */
+  readonly metric: string;
+  readonly value: number;
+  readonly unit: "ms" | "ratio" | "";
+  readonly threshold: number;
+  /** Which side of the threshold is healthy. */
+  readonly bound: "max" | "min";
+  readonly breached: boolean;
+  /** How it was judged: the test, bounds or p-value, effect size, counts (statistical judge). */
+  readonly detail?: string;
+}
+
+/** `inconclusive`: evidence that neither shows a breach nor health (statistical judge); it holds. */
+export type CheckKind = "healthy" | "breach" | "inconclusive" | "nodata" | "error";
+
+export interface CheckResult {
+  readonly kind: CheckKind;
+  readonly at: number;
+  /** Canary requests seen in the window (the larger of the two reporters' counts). */
+  readonly requests: number;
+  readonly measurements: readonly Measurement[];
+  /** Why it is nodata or error. */
+  readonly reason?: string;
+}
+
+/**
+ * A version's whole requests and failures as one reporter saw them: the one
+ * that saw more failures (only the caller sees a dead pod's 503s, only the
+ * server its own 500s), else the one that saw more requests. Counts come
+ * from extrapolated `increase()`, so they are rounded.
+ */
+export function versionCounts(v: VersionEvidence): { requests: number; errors: number } {
+  let best = { requests: 0, errors: 0 };
+  for (const r of [v.source, v.destination]) {
+    if (r === undefined) continue;
+    const c = { requests: Math.round(r.total), errors: Math.round(r.errors) };
+    if (c.errors > best.errors || (c.errors === best.errors && c.requests > best.requests))
+      best = c;
   }
-  return { values };
+  return best;
+}
+
+/** One SLA metric judged: `missing` when there is no value, `unsure` when the evidence shows neither breach nor health. */
+export interface SlaJudgement {
+  readonly measurement: Measurement;
+  readonly verdict: "breach" | "pass" | "unsure" | "missing";
+  /** Why unsure, for the check's reason. */
+  readonly why?: string;
+}
+
+/** A way to judge the SLA. A new judge is one module in `judges/` and one row in `JUDGES`. */
+export interface Judge {
+  /** Canary requests in the window, as this judge counts them; below `minRequests` the check is nodata. */
+  requests(canary: VersionEvidence): number;
+  /** The SLA's latency and error rate, in that order. */
+  judgeSla(analysis: Analysis, evidence: Evidence): readonly SlaJudgement[];
 }

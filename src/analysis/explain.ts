@@ -4,8 +4,8 @@
  */
 import type { Rollout } from "../spec/types.js";
 import type { Decision } from "./decide.js";
+import type { CheckResult, Measurement } from "./evidence.js";
 import { rolloutId } from "./identity.js";
-import type { CheckResult, Measurement } from "./judge.js";
 
 export function formatValue(value: number, unit: Measurement["unit"]): string {
   if (unit === "ms") return `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;

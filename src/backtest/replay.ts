@@ -10,20 +10,15 @@
  * weights that were really set; the replay judges them with this spec.
  */
 import { isActive } from "../analysis/decide.js";
+import type { CheckResult } from "../analysis/evidence.js";
 import { describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
-import type { CheckResult } from "../analysis/judge.js";
+import { type Actionable, applyDecision, decisionTime, reparse } from "../engine/apply-decision.js";
+import { evaluateRollouts } from "../engine/evaluate.js";
 import { ExitCode, MeshcanaryError } from "../errors.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
 import { applyDecisionEdit } from "../spec/edit.js";
 import type { Rollout } from "../spec/types.js";
-import {
-  type Actionable,
-  applyDecision,
-  decisionTime,
-  reparse,
-} from "../watchdog/apply-decision.js";
-import { evaluateRollouts } from "../watchdog/evaluate.js";
 import { RecordedSource } from "./recorded-source.js";
 
 /** Prometheus failed during the replay: its answer is unknown, so the timeline would be wrong. */

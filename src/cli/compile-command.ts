@@ -1,15 +1,7 @@
 /** `meshcanary compile` and `meshcanary validate`. */
 import { join, resolve } from "node:path";
-import {
-  compileRollouts,
-  DEFAULT_ISTIO_API_VERSION,
-  type IstioApiVersion,
-} from "../compile/compile.js";
-import {
-  loadProjectConfig,
-  normalizeApiVersion,
-  type ProjectConfig,
-} from "../config/project-config.js";
+import { compileRollouts } from "../compile/compile.js";
+import { loadProjectConfig, resolveApiVersion } from "../config/project-config.js";
 import { OutOfDateError, UsageError } from "../errors.js";
 import { applyOutput } from "../output/write-output.js";
 import { compileProject, loadValidRollouts } from "../project.js";
@@ -34,7 +26,7 @@ export function compileCommand(paths: readonly string[], flags: CompileFlags, io
   const project = compileProject({
     specs,
     out,
-    apiVersion: apiVersionOf(flags, config),
+    apiVersion: resolveApiVersion(flags.apiVersion, config),
     prune: flags.prune === true,
     cwd,
   });
@@ -70,17 +62,8 @@ export function validateCommand(
   const { rollouts, notes } = loadValidRollouts(specPaths(paths, config.specs), cwd);
   for (const note of notes) io.note(note);
   // Compiling in memory also proves the manifests pass Istio's schema.
-  compileRollouts(rollouts, { apiVersion: apiVersionOf(flags, config) });
+  compileRollouts(rollouts, { apiVersion: resolveApiVersion(flags.apiVersion, config) });
   io.out(`${count(rollouts.length, "rollout")} valid`);
-}
-
-/** `--api-version`, else meshcanary.yaml's apiVersion, else networking.istio.io/v1. */
-function apiVersionOf(
-  flags: Pick<CompileFlags, "apiVersion">,
-  config: ProjectConfig,
-): IstioApiVersion {
-  if (flags.apiVersion !== undefined) return normalizeApiVersion(flags.apiVersion);
-  return config.apiVersion ?? DEFAULT_ISTIO_API_VERSION;
 }
 
 function specPaths(

@@ -1,5 +1,5 @@
 /** Human lines for what a cycle (or `status`) found: one per rollout. */
-import type { RolloutOutcome } from "../watchdog/evaluate.js";
+import type { RolloutOutcome } from "../engine/evaluate.js";
 
 export function formatOutcomes(outcomes: readonly RolloutOutcome[]): string[] {
   if (outcomes.length === 0) return ["no active rollout due a check"];

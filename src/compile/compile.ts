@@ -2,27 +2,21 @@
  * Rollouts → manifests. Pure: returns `{path, content}` with paths relative
  * to the output directory; `output/write-output.ts` puts them on disk.
  *
- * Each manifest is rendered from its template (JSON), parsed back with the
- * strict JSON parser, key-ordered, validated against Istio's schema and written
- * as canonical YAML, so a template bug is an error here and never a broken
- * file in the GitOps repo.
+ * The rollout's routing target (`targets/`) renders its manifests; each is
+ * checked to name the rollout, validated against the target's schema,
+ * key-ordered and written as canonical YAML beside a kustomization listing
+ * them, so a template bug is an error here and never a broken file in the
+ * GitOps repo.
  */
 import { TemplateError } from "../errors.js";
 import type { Rollout } from "../spec/types.js";
 import { canonicalYaml } from "./canonical.js";
-import { istioSchemaProblems } from "./istio-schema.js";
-import { renderTemplate, type TemplateName } from "./templates.js";
-
-export const ISTIO_API_VERSIONS = [
-  "networking.istio.io/v1",
-  "networking.istio.io/v1beta1",
-] as const;
-export type IstioApiVersion = (typeof ISTIO_API_VERSIONS)[number];
-export const DEFAULT_ISTIO_API_VERSION: IstioApiVersion = "networking.istio.io/v1";
+import type { Manifest, RoutingTarget } from "./target.js";
+import { targetOf } from "./targets/index.js";
 
 export interface CompileOptions {
-  /** Default `networking.istio.io/v1` (Istio ≥ 1.22). */
-  readonly apiVersion?: IstioApiVersion;
+  /** The target's API version; each target has its own default. */
+  readonly apiVersion?: string;
 }
 
 export interface OutputFile {
@@ -47,19 +41,22 @@ export function rolloutDir(rollout: Pick<Rollout, "namespace" | "name">): string
 }
 
 export function compileRollout(rollout: Rollout, options: CompileOptions = {}): OutputFile[] {
-  const view = viewOf(rollout, options.apiVersion ?? DEFAULT_ISTIO_API_VERSION);
+  const target = targetOf(rollout);
   const dir = rolloutDir(rollout);
   const head = header(rollout.source.relativePath);
-  const virtualService = manifest("virtualservice", view, rollout);
-  const destinationRule = manifest("destinationrule", view, rollout);
+  const manifests = target
+    .manifests(rollout, options)
+    .map(({ file, manifest }) => ({ file, manifest: checked(target, manifest, rollout) }));
   return [
-    { path: `${dir}/destinationrule.yaml`, content: canonicalYaml(destinationRule, head) },
+    ...manifests.map(({ file, manifest }) => ({
+      path: `${dir}/${file}`,
+      content: canonicalYaml(manifest, head),
+    })),
     {
       path: `${dir}/kustomization.yaml`,
-      content: canonicalYaml(kustomization(["destinationrule.yaml", "virtualservice.yaml"]), head),
+      content: canonicalYaml(kustomization(manifests.map((m) => m.file).sort()), head),
     },
-    { path: `${dir}/virtualservice.yaml`, content: canonicalYaml(virtualService, head) },
-  ];
+  ].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
 /** Every rollout's files, sorted by path. */
@@ -88,68 +85,15 @@ function kustomization(resources: readonly string[]): object {
   return { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources };
 }
 
-function viewOf(rollout: Rollout, apiVersion: IstioApiVersion): object {
-  const weight = rollout.canary === undefined ? 0 : rollout.traffic.canaryWeight;
-  const destination = (subset: string) => ({
-    host: rollout.service.host,
-    subset,
-    ...(rollout.service.port === undefined ? {} : { port: { number: rollout.service.port } }),
-  });
-  // Strict templates need every key present: absent optional fields are null.
-  return {
-    apiVersion,
-    name: rollout.name,
-    namespace: rollout.namespace,
-    source: rollout.source.relativePath,
-    host: rollout.service.host,
-    hosts: rollout.hosts,
-    gateways: rollout.gateways,
-    match: rollout.route.match,
-    timeout: rollout.route.timeout ?? null,
-    retries: rollout.route.retries ?? null,
-    stable: {
-      ...rollout.stable,
-      destination: destination(rollout.stable.name),
-      weight: 100 - weight,
-    },
-    canary:
-      rollout.canary === undefined
-        ? null
-        : { ...rollout.canary, destination: destination(rollout.canary.name), weight },
-  };
-}
-
-interface Manifest {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace: string };
-  readonly spec: object;
-}
-
-function manifest(name: TemplateName, view: object, rollout: Rollout): Manifest {
-  const text = renderTemplate(name, view);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new TemplateError(
-      `templates/${name}.json.hbs rendered invalid JSON for ${rolloutDir(rollout)}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  const m = parsed as Manifest;
-  // The template decides the name and namespace; anything else means the input changed the structure.
+/** The target decides the name and namespace; anything else means the input changed the structure. */
+function checked(target: RoutingTarget, m: Manifest, rollout: Rollout): Manifest {
   if (m?.metadata?.name !== rollout.name || m.metadata.namespace !== rollout.namespace) {
-    throw new TemplateError(
-      `templates/${name}.json.hbs: rendered metadata does not name ${rolloutDir(rollout)}`,
-    );
+    throw new TemplateError(`rendered ${m?.kind} does not name ${rolloutDir(rollout)}`);
   }
-  const problems = istioSchemaProblems(m);
+  const problems = target.schemaProblems(m);
   if (problems.length > 0) {
     throw new TemplateError(
-      `templates/${name}.json.hbs rendered a ${m.kind} for ${rolloutDir(rollout)} that fails Istio's schema:\n  ${problems.join("\n  ")}`,
+      `rendered a ${m.kind} for ${rolloutDir(rollout)} that fails its schema:\n  ${problems.join("\n  ")}`,
     );
   }
   return m;

@@ -9,8 +9,6 @@ import Handlebars from "handlebars";
 import { TemplateError } from "../errors.js";
 import { readPackageFile } from "../package-files.js";
 
-export type TemplateName = "virtualservice" | "destinationrule";
-
 const env = Handlebars.create();
 
 env.registerHelper(
@@ -40,9 +38,9 @@ function line(options: Handlebars.HelperOptions): string {
   return loc === undefined ? "?" : String(loc.start.line);
 }
 
-const compiled = new Map<TemplateName, HandlebarsTemplateDelegate>();
+const compiled = new Map<string, HandlebarsTemplateDelegate>();
 
-function template(name: TemplateName): HandlebarsTemplateDelegate {
+function template(name: string): HandlebarsTemplateDelegate {
   let t = compiled.get(name);
   if (t === undefined) {
     t = env.compile(readPackageFile("templates", `${name}.json.hbs`), {
@@ -54,11 +52,24 @@ function template(name: TemplateName): HandlebarsTemplateDelegate {
   return t;
 }
 
-export function renderTemplate(name: TemplateName, view: object): string {
+export function renderTemplate(name: string, view: object): string {
   try {
     return template(name)(view);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new TemplateError(`templates/${name}.json.hbs: ${message}`, { cause: error });
+  }
+}
+
+/** Renders a JSON template and parses it with the strict JSON parser: a template bug is an error, never a manifest. */
+export function renderJsonTemplate(name: string, view: object): unknown {
+  const text = renderTemplate(name, view);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new TemplateError(
+      `templates/${name}.json.hbs rendered invalid JSON: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }

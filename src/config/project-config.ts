@@ -5,7 +5,11 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { DEFAULT_ISTIO_API_VERSION, type IstioApiVersion } from "../compile/compile.js";
+import {
+  DEFAULT_ISTIO_API_VERSION,
+  type IstioApiVersion,
+  normalizeApiVersion,
+} from "../compile/targets/istio.js";
 import { type Diagnostic, FileSystemError, InvalidConfigError } from "../errors.js";
 import { readPackageJson } from "../package-files.js";
 import { displayPath } from "../spec/load.js";
@@ -90,10 +94,13 @@ export function parseProjectConfig(
   };
 }
 
-/** `v1` / `v1beta1` / full group version → full group version. */
-export function normalizeApiVersion(value: string): IstioApiVersion {
-  const version = value.replace(/^networking\.istio\.io\//, "");
-  return version === "v1beta1" ? "networking.istio.io/v1beta1" : DEFAULT_ISTIO_API_VERSION;
+/** The one apiVersion rule, for `compile`, `validate` and `watch`: `--api-version`, else meshcanary.yaml's, else networking.istio.io/v1. */
+export function resolveApiVersion(
+  flag: string | undefined,
+  config: Pick<ProjectConfig, "apiVersion">,
+): IstioApiVersion {
+  if (flag !== undefined) return normalizeApiVersion(flag);
+  return config.apiVersion ?? DEFAULT_ISTIO_API_VERSION;
 }
 
 let validator: ReturnType<ReturnType<typeof createAjv>["compile"]> | undefined;

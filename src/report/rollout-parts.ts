@@ -1,7 +1,8 @@
 /** The parts of a report that come straight from a rollout and its checks, the same for backtest and status. */
+
+import type { CheckResult } from "../analysis/evidence.js";
 import { describeCheck } from "../analysis/explain.js";
 import { quantileLabel } from "../analysis/histogram.js";
-import type { CheckResult } from "../analysis/judge.js";
 import type { Rollout } from "../spec/types.js";
 import type { ReportCheck, ReportData } from "./report-data.js";
 

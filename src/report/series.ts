@@ -5,9 +5,10 @@
  * judge compares; the threshold judge reads the error rate of the busier
  * reporter, which differs only where the two reporters disagree.
  */
-import { type DueRollout, gatherEvidence } from "../analysis/evidence.js";
+
+import { type VersionEvidence, versionCounts } from "../analysis/evidence.js";
 import { bucketQuantile } from "../analysis/histogram.js";
-import { type VersionEvidence, versionCounts } from "../analysis/judge.js";
+import { type DueRollout, gatherEvidence } from "../engine/gather-evidence.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
 import type { Rollout } from "../spec/types.js";
 

@@ -5,8 +5,8 @@
  * so the weight is drawn flat at its current value.
  */
 import { rolloutId } from "../analysis/identity.js";
+import type { RolloutOutcome } from "../engine/evaluate.js";
 import type { Rollout } from "../spec/types.js";
-import type { RolloutOutcome } from "../watchdog/evaluate.js";
 import type { ReportData } from "./report-data.js";
 import { reportCheck, reportSla } from "./rollout-parts.js";
 import type { RolloutSeries } from "./series.js";

@@ -10,11 +10,11 @@ import type { Decision } from "../analysis/decide.js";
 import { phaseOf, stepOf } from "../analysis/decide.js";
 import { checkFindings } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
+import type { RolloutOutcome } from "../engine/evaluate.js";
 import { formatDiagnostic } from "../errors.js";
 import type { OverviewData, OverviewDecision, OverviewRow } from "../report/overview-page.js";
 import type { Rollout } from "../spec/types.js";
 import type { CycleReport } from "./cycle.js";
-import type { RolloutOutcome } from "./evaluate.js";
 
 type Actionable = Exclude<Decision, { action: "hold" }>;
 

@@ -5,12 +5,11 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { DEFAULT_ISTIO_API_VERSION } from "../compile/compile.js";
 import {
   CONFIG_FILE,
-  normalizeApiVersion,
   type ProjectConfig,
   parseProjectConfig,
+  resolveApiVersion,
 } from "../config/project-config.js";
 import { UsageError } from "../errors.js";
 import type { WatchSettings } from "./cycle.js";
@@ -57,9 +56,6 @@ export function watchSettings(repoDir: string, flags: SettingFlags): WatchSettin
   return {
     specs: repoSpecs(repoDir, flags.specs, config),
     out: inside(repoDir, out),
-    apiVersion:
-      flags.apiVersion !== undefined
-        ? normalizeApiVersion(flags.apiVersion)
-        : (config.apiVersion ?? DEFAULT_ISTIO_API_VERSION),
+    apiVersion: resolveApiVersion(flags.apiVersion, config),
   };
 }

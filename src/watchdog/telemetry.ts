@@ -4,7 +4,7 @@
  * documents each one; deploy/base's alerts and dashboard read them.
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Actionable } from "./apply-decision.js";
+import type { Actionable } from "../engine/apply-decision.js";
 
 const ACTIONS: readonly Actionable["action"][] = ["rollback", "advance", "promote"];
 const CYCLE_RESULTS = ["ok", "error"] as const;

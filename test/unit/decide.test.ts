@@ -1,7 +1,7 @@
 /** decide() as DESIGN.md's table: one row per case. */
 import { expect } from "chai";
 import { type Decision, decide, isActive, nextStep } from "../../src/analysis/decide.js";
-import type { CheckKind, CheckResult } from "../../src/analysis/judge.js";
+import type { CheckKind, CheckResult } from "../../src/analysis/evidence.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
 
 /** Results newest first, from a compact string: h healthy, b breach, i inconclusive, n nodata, e error. */

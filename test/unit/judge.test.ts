@@ -1,8 +1,9 @@
 import { expect } from "chai";
-import { checkTimes, latestCheckTime } from "../../src/analysis/check-times.js";
+import type { Evidence } from "../../src/analysis/evidence.js";
 import { commitMessage, commitSubject } from "../../src/analysis/explain.js";
 import { bucketQuantile } from "../../src/analysis/histogram.js";
-import { type Evidence, judge } from "../../src/analysis/judge.js";
+import { judge } from "../../src/analysis/judge.js";
+import { checkTimes, latestCheckTime } from "../../src/engine/check-times.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
 
 const ISTIO_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];

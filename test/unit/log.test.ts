@@ -1,7 +1,7 @@
 /** The watchdog's log: short lines for a person at a terminal, JSON lines with the full arithmetic otherwise. */
 import { expect } from "chai";
+import type { CheckResult } from "../../src/analysis/evidence.js";
 import { describeCheck } from "../../src/analysis/explain.js";
-import type { CheckResult } from "../../src/analysis/judge.js";
 import { createLogger, withoutArithmetic } from "../../src/watchdog/log.js";
 
 const AT = Date.parse("2026-11-30T10:00:00Z");

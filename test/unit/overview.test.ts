@@ -2,10 +2,10 @@
 import { expect } from "chai";
 import fetch from "node-fetch";
 import type { Decision } from "../../src/analysis/decide.js";
-import type { CheckResult } from "../../src/analysis/judge.js";
+import type { CheckResult } from "../../src/analysis/evidence.js";
+import type { RolloutOutcome } from "../../src/engine/evaluate.js";
 import { type OverviewData, renderOverview } from "../../src/report/overview-page.js";
 import type { CycleReport } from "../../src/watchdog/cycle.js";
-import type { RolloutOutcome } from "../../src/watchdog/evaluate.js";
 import { liveness, readiness, startHealthServer } from "../../src/watchdog/http-server.js";
 import { Overview } from "../../src/watchdog/overview-pages.js";
 import { latestDecision, OverviewState } from "../../src/watchdog/overview-state.js";

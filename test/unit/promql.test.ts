@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { serviceOf, versionOf } from "../../src/analysis/identity.js";
 import {
   escapeRegexLiteral,
   escapeString,
@@ -7,6 +6,7 @@ import {
   renderCustomQuery,
   requestsQuery,
 } from "../../src/analysis/promql.js";
+import { serviceOf, versionOf } from "../../src/compile/targets/istio.js";
 import { DEFAULT_SELECTORS } from "../../src/spec/types.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
 

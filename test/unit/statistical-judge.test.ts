@@ -1,6 +1,6 @@
 /** The statistical judge, one row per situation the issue names. */
 import { expect } from "chai";
-import type { Evidence, VersionEvidence } from "../../src/analysis/judge.js";
+import type { Evidence, VersionEvidence } from "../../src/analysis/evidence.js";
 import { judge } from "../../src/analysis/judge.js";
 import { normalCdf } from "../../src/stats/index.js";
 import { makeRollout, makeSpec, type SpecDoc } from "../support/make-spec.js";

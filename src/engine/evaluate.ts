@@ -3,14 +3,16 @@
  * their check times, one batched evidence gathering, judge, decide. Shared by
  * the watchdog's cycle and `meshcanary status`, so both decide alike.
  */
-import { checkTimes, latestCheckTime } from "../analysis/check-times.js";
+
 import { type Decision, decide, isActive } from "../analysis/decide.js";
-import { type DueRollout, gatherEvidence } from "../analysis/evidence.js";
+import type { CheckResult } from "../analysis/evidence.js";
 import { decisionReason } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
-import { type CheckResult, judge } from "../analysis/judge.js";
+import { judge } from "../analysis/judge.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
 import type { Rollout } from "../spec/types.js";
+import { checkTimes, latestCheckTime } from "./check-times.js";
+import { type DueRollout, gatherEvidence } from "./gather-evidence.js";
 
 export interface RolloutOutcome {
   readonly rollout: string;

@@ -31,7 +31,7 @@
  * error rate of max). Anything else is inconclusive, never healthy.
  */
 
-import type { Analysis } from "../spec/types.js";
+import type { Analysis } from "../../spec/types.js";
 import {
   binEdges,
   binomialSurvival,
@@ -40,24 +40,19 @@ import {
   mannWhitneyBinned,
   quantileExceedance,
   quantileInterval,
-} from "../stats/index.js";
-import { bucketQuantile, quantileLabel } from "./histogram.js";
+} from "../../stats/index.js";
 import {
-  type CheckResult,
   type Evidence,
+  type Judge,
   type Measurement,
+  type SlaJudgement,
   type VersionEvidence,
   versionCounts,
-} from "./judge.js";
+} from "../evidence.js";
+import { bucketQuantile, quantileLabel } from "../histogram.js";
 
 type Verdict = "breach" | "pass" | "unsure";
-
-interface MetricJudgement {
-  readonly measurement: Measurement;
-  readonly verdict: Verdict;
-  /** Why unsure, for the check's reason. */
-  readonly why?: string;
-}
+type MetricJudgement = SlaJudgement & { readonly verdict: Verdict };
 
 /** Bucket rates (per second) over the window as whole-request counts. */
 function bucketCounts(v: VersionEvidence, windowMs: number) {
@@ -230,68 +225,10 @@ function decideMetric(
   }
 }
 
-export function statisticalJudge(analysis: Analysis, evidence: Evidence): CheckResult {
-  const { at } = evidence;
-  if (evidence.error !== undefined)
-    return { kind: "error", at, requests: 0, measurements: [], reason: evidence.error };
-  const { requests } = versionCounts(evidence.canary);
-  if (requests < analysis.minRequests || requests === 0) {
-    return {
-      kind: "nodata",
-      at,
-      requests,
-      measurements: [],
-      reason: `${requests} canary requests in ${analysis.window} < minRequests ${analysis.minRequests}`,
-    };
-  }
-  const judged = [latencyJudgement(analysis, evidence), errorJudgement(analysis, evidence)].filter(
-    (j) => j !== undefined,
-  );
-  const measurements: Measurement[] = judged.map((j) => j.measurement);
-  const missing: string[] = [];
-  for (const metric of analysis.metrics) {
-    // Custom metrics are one number each: judged against their bounds as given.
-    const value = evidence.custom[metric.name] ?? Number.NaN;
-    if (!Number.isFinite(value)) {
-      missing.push(metric.name);
-      continue;
-    }
-    if (metric.max !== undefined)
-      measurements.push({
-        metric: metric.name,
-        value,
-        unit: "",
-        threshold: metric.max,
-        bound: "max",
-        breached: value > metric.max,
-      });
-    if (metric.min !== undefined)
-      measurements.push({
-        metric: metric.name,
-        value,
-        unit: "",
-        threshold: metric.min,
-        bound: "min",
-        breached: value < metric.min,
-      });
-  }
-  if (measurements.some((m) => m.breached)) return { kind: "breach", at, requests, measurements };
-  if (missing.length > 0)
-    return {
-      kind: "nodata",
-      at,
-      requests,
-      measurements,
-      reason: `no value for ${missing.join(", ")}`,
-    };
-  const unsure = judged.filter((j) => j.verdict === "unsure");
-  if (unsure.length > 0)
-    return {
-      kind: "inconclusive",
-      at,
-      requests,
-      measurements,
-      reason: unsure.map((j) => j.why).join("; "),
-    };
-  return { kind: "healthy", at, requests, measurements };
-}
+export const statisticalJudge: Judge = {
+  requests: (canary) => versionCounts(canary).requests,
+  judgeSla: (analysis, evidence) =>
+    [latencyJudgement(analysis, evidence), errorJudgement(analysis, evidence)].filter(
+      (j) => j !== undefined,
+    ),
+};

@@ -1,0 +1,38 @@
+/**
+ * The routing-target seam: what the compiler needs from a mesh or gateway
+ * API. A target turns a rollout into the manifests that split its traffic,
+ * checks them against its own schema, and says how its telemetry names the
+ * rollout's series. A new target is one module in `targets/` behind this
+ * interface and one row in `targets/index.ts`; the compiler names no kind.
+ */
+import type { Rollout } from "../spec/types.js";
+
+/** A Kubernetes object as a target renders it, before it is written as canonical YAML. */
+export interface Manifest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace: string };
+  readonly spec: object;
+}
+
+/** How the target's metrics name one rollout: label values of the service, its namespace and each version. */
+export interface MetricIdentity {
+  readonly service: string;
+  readonly namespace: string;
+  readonly stableVersion: string;
+  readonly canaryVersion: string;
+}
+
+export interface TargetOptions {
+  /** The target's API version; each target has its own default. */
+  readonly apiVersion?: string;
+}
+
+export interface RoutingTarget {
+  /** The manifests routing this rollout's traffic, by file name inside the rollout's directory. */
+  manifests(rollout: Rollout, options: TargetOptions): { file: string; manifest: Manifest }[];
+  /** Problems as `path: message` lines against the target's own schema; empty when valid. */
+  schemaProblems(manifest: Manifest): string[];
+  /** The label values that select the rollout's series in the target's telemetry. */
+  metricIdentity(rollout: Rollout): MetricIdentity;
+}
