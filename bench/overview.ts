@@ -17,7 +17,7 @@ import type { Decision } from "../src/analysis/decide.js";
 import type { CheckResult } from "../src/analysis/evidence.js";
 import type { RolloutOutcome } from "../src/engine/evaluate.js";
 import { renderOverview } from "../src/report/overview-page.js";
-import type { Rollout } from "../src/spec/types.js";
+import type { Rollout } from "../src/rollout/types.js";
 import type { CycleReport } from "../src/watchdog/cycle.js";
 import { startHealthServer } from "../src/watchdog/http-server.js";
 import { Overview } from "../src/watchdog/overview-pages.js";

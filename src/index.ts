@@ -4,7 +4,7 @@ export { loadProjectConfig, type ProjectConfig } from "./config/project-config.j
 export * from "./errors.js";
 export { applyOutput, type OutputPlan, planOutput } from "./output/write-output.js";
 export { compileProject, loadValidRollouts, type ProjectSettings } from "./project.js";
-export { parseDuration } from "./spec/duration.js";
-export { loadRollouts } from "./spec/load.js";
-export { parseRollouts } from "./spec/parse-rollouts.js";
-export type * from "./spec/types.js";
+export { parseDuration } from "./rollout/duration.js";
+export { loadRollouts } from "./rollout/load.js";
+export { parseRollouts } from "./rollout/parse-rollouts.js";
+export type * from "./rollout/types.js";

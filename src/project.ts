@@ -7,8 +7,8 @@ import { type CompileOptions, compileRollouts } from "./compile/compile.js";
 import type { IstioApiVersion } from "./compile/targets/istio.js";
 import { ExitCode, InvalidSpecError, MeshcanaryError } from "./errors.js";
 import { type OutputPlan, planOutput } from "./output/write-output.js";
-import { loadRollouts } from "./spec/load.js";
-import { ROLLOUT_API_VERSION, ROLLOUT_KIND, type Rollout } from "./spec/types.js";
+import { loadRollouts } from "./rollout/load.js";
+import { ROLLOUT_API_VERSION, ROLLOUT_KIND, type Rollout } from "./rollout/types.js";
 
 export interface ProjectSettings {
   /** Spec files or directories. */

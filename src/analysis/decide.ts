@@ -13,7 +13,7 @@
  * `nodata` and `error` never advance; with `noData: rollback`, `nodata`
  * counts as a breach.
  */
-import type { Rollout } from "../spec/types.js";
+import type { Rollout } from "../rollout/types.js";
 import type { CheckResult } from "./evidence.js";
 
 export type Decision =

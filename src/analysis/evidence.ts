@@ -3,7 +3,7 @@
  * check time, the check result, and the `Judge` type every module in
  * `judges/` implements. The engine gathers evidence; `judge.ts` picks a judge.
  */
-import type { Analysis } from "../spec/types.js";
+import type { Analysis } from "../rollout/types.js";
 import type { Bucket } from "./histogram.js";
 
 /** Request counts in the window, per reporter. */

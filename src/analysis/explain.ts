@@ -2,7 +2,7 @@
  * Words for decisions: the commit subject DESIGN.md fixes, a body that lets a
  * person check the arithmetic, and the values recorded in `status`.
  */
-import type { Rollout } from "../spec/types.js";
+import type { Rollout } from "../rollout/types.js";
 import type { Decision } from "./decide.js";
 import type { CheckResult, Measurement } from "./evidence.js";
 import { rolloutId } from "./identity.js";

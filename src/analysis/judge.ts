@@ -6,7 +6,7 @@
  * custom metrics against their bounds) lives here once, so a judge only
  * judges the SLA's latency and error rate.
  */
-import type { Analysis, JudgeKind } from "../spec/types.js";
+import type { Analysis, JudgeKind } from "../rollout/types.js";
 import type { CheckResult, Evidence, Judge, Measurement } from "./evidence.js";
 import { statisticalJudge } from "./judges/statistical.js";
 import { thresholdJudge } from "./judges/threshold.js";

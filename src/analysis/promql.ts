@@ -4,7 +4,7 @@
  * batched: one per metric kind for every rollout sharing selectors and a
  * window, whatever their number.
  */
-import type { Selectors } from "../spec/types.js";
+import type { Selectors } from "../rollout/types.js";
 
 /** Escapes a value for a double-quoted PromQL string. */
 export function escapeString(value: string): string {

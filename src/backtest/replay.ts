@@ -17,8 +17,8 @@ import { type Actionable, applyDecision, decisionTime, reparse } from "../engine
 import { evaluateRollouts } from "../engine/evaluate.js";
 import { ExitCode, MeshcanaryError } from "../errors.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
-import { applyDecisionEdit } from "../spec/edit.js";
-import type { Rollout } from "../spec/types.js";
+import { applyDecisionEdit } from "../rollout/edit.js";
+import type { Rollout } from "../rollout/types.js";
 import { RecordedSource } from "./recorded-source.js";
 
 /** Prometheus failed during the replay: its answer is unknown, so the timeline would be wrong. */

@@ -16,7 +16,7 @@ import { timelineJson, timelineReport } from "../backtest/to-report.js";
 import { InvalidSpecError, UsageError } from "../errors.js";
 import { PrometheusClient } from "../prometheus/client.js";
 import { renderReport } from "../report/render-report.js";
-import { loadRollouts, rolloutsOfValidFiles, type SpecCache } from "../spec/load.js";
+import { loadRollouts, rolloutsOfValidFiles, type SpecCache } from "../rollout/load.js";
 import type { Console } from "./console.js";
 import type { TimeFlag } from "./flag-values.js";
 import { type PrometheusFlags, prometheusConnection } from "./prometheus-options.js";

@@ -5,7 +5,7 @@ import { loadProjectConfig, resolveApiVersion } from "../config/project-config.j
 import { OutOfDateError, UsageError } from "../errors.js";
 import { applyOutput } from "../output/write-output.js";
 import { compileProject, loadValidRollouts } from "../project.js";
-import { displayPath } from "../spec/load.js";
+import { displayPath } from "../rollout/load.js";
 import type { Console } from "./console.js";
 
 export interface CompileFlags {

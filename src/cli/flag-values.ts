@@ -8,7 +8,7 @@
 import { statSync } from "node:fs";
 import { dirname, isAbsolute, normalize, resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
-import { parseDuration } from "../spec/duration.js";
+import { parseDuration } from "../rollout/duration.js";
 import type { ListenAddress } from "../watchdog/http-server.js";
 
 function invalid(message: string): never {

@@ -9,7 +9,7 @@
  * GitOps repo.
  */
 import { TemplateError } from "../errors.js";
-import type { Rollout } from "../spec/types.js";
+import type { Rollout } from "../rollout/types.js";
 import { canonicalYaml } from "./canonical.js";
 import type { Manifest, RoutingTarget } from "./target.js";
 import { targetOf } from "./targets/index.js";

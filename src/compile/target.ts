@@ -5,7 +5,7 @@
  * rollout's series. A new target is one module in `targets/` behind this
  * interface and one row in `targets/index.ts`; the compiler names no kind.
  */
-import type { Rollout } from "../spec/types.js";
+import type { Rollout } from "../rollout/types.js";
 
 /** A Kubernetes object as a target renders it, before it is written as canonical YAML. */
 export interface Manifest {

@@ -12,10 +12,10 @@ import {
 } from "../compile/targets/istio.js";
 import { type Diagnostic, FileSystemError, InvalidConfigError } from "../errors.js";
 import { readPackageJson } from "../package-files.js";
-import { displayPath } from "../spec/load.js";
-import { toDiagnostic } from "../spec/parse-rollouts.js";
-import { checkWith, createAjv } from "../spec/schema-check.js";
-import { parseYamlFile } from "../spec/yaml-source.js";
+import { displayPath } from "../rollout/load.js";
+import { toDiagnostic } from "../rollout/parse-rollouts.js";
+import { checkWith, createAjv } from "../rollout/schema-check.js";
+import { parseYamlFile } from "../rollout/yaml-source.js";
 
 export const CONFIG_FILE = "meshcanary.yaml";
 

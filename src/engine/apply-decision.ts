@@ -7,9 +7,9 @@
 import type { Decision } from "../analysis/decide.js";
 import { decisionReason, decisionValues } from "../analysis/explain.js";
 import { formatDiagnostic } from "../errors.js";
-import { applyDecisionEdit, SpecEditError } from "../spec/edit.js";
-import { parseRollouts } from "../spec/parse-rollouts.js";
-import type { Rollout, RolloutStatus } from "../spec/types.js";
+import { applyDecisionEdit, SpecEditError } from "../rollout/edit.js";
+import { parseRollouts } from "../rollout/parse-rollouts.js";
+import type { Rollout, RolloutStatus } from "../rollout/types.js";
 
 export type Actionable = Exclude<Decision, { action: "hold" }>;
 

@@ -3,7 +3,7 @@
  * interval (multiples of it since the epoch), so every replica, a restart and
  * `--once` evaluate the very same instants and so decide the same.
  */
-import type { Analysis } from "../spec/types.js";
+import type { Analysis } from "../rollout/types.js";
 
 /** The newest grid time not after `nowMs`. */
 export function latestCheckTime(analysis: Pick<Analysis, "intervalMs">, nowMs: number): number {

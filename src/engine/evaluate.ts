@@ -10,7 +10,7 @@ import { decisionReason } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
 import { judge } from "../analysis/judge.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
-import type { Rollout } from "../spec/types.js";
+import type { Rollout } from "../rollout/types.js";
 import { checkTimes, latestCheckTime } from "./check-times.js";
 import { type DueRollout, gatherEvidence } from "./gather-evidence.js";
 

@@ -15,7 +15,7 @@ import {
 } from "../analysis/promql.js";
 import { targetOf } from "../compile/targets/index.js";
 import type { MetricsSource, Series, TimeRange } from "../prometheus/metrics-source.js";
-import type { Rollout } from "../spec/types.js";
+import type { Rollout } from "../rollout/types.js";
 
 export interface DueRollout {
   readonly rollout: Rollout;

@@ -3,7 +3,7 @@
 import type { CheckResult } from "../analysis/evidence.js";
 import { describeCheck } from "../analysis/explain.js";
 import { quantileLabel } from "../analysis/histogram.js";
-import type { Rollout } from "../spec/types.js";
+import type { Rollout } from "../rollout/types.js";
 import type { ReportCheck, ReportData } from "./report-data.js";
 
 export function reportSla(rollout: Rollout): ReportData["sla"] {

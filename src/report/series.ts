@@ -10,7 +10,7 @@ import { type VersionEvidence, versionCounts } from "../analysis/evidence.js";
 import { bucketQuantile } from "../analysis/histogram.js";
 import { type DueRollout, gatherEvidence } from "../engine/gather-evidence.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
-import type { Rollout } from "../spec/types.js";
+import type { Rollout } from "../rollout/types.js";
 
 export interface VersionSeries {
   readonly stable: readonly (number | null)[];

@@ -6,7 +6,7 @@
  */
 import { rolloutId } from "../analysis/identity.js";
 import type { RolloutOutcome } from "../engine/evaluate.js";
-import type { Rollout } from "../spec/types.js";
+import type { Rollout } from "../rollout/types.js";
 import type { ReportData } from "./report-data.js";
 import { reportCheck, reportSla } from "./rollout-parts.js";
 import type { RolloutSeries } from "./series.js";

@@ -13,7 +13,7 @@ import { rolloutId } from "../analysis/identity.js";
 import type { RolloutOutcome } from "../engine/evaluate.js";
 import { formatDiagnostic } from "../errors.js";
 import type { OverviewData, OverviewDecision, OverviewRow } from "../report/overview-page.js";
-import type { Rollout } from "../spec/types.js";
+import type { Rollout } from "../rollout/types.js";
 import type { CycleReport } from "./cycle.js";
 
 type Actionable = Exclude<Decision, { action: "hold" }>;

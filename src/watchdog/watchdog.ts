@@ -9,7 +9,7 @@
  * the CLI as at start-up.
  */
 import { ExitCode, MeshcanaryError } from "../errors.js";
-import type { SpecCache } from "../spec/load.js";
+import type { SpecCache } from "../rollout/load.js";
 import { type CycleDeps, type CycleReport, runCycle } from "./cycle.js";
 import type { Health } from "./http-server.js";
 

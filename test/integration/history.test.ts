@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { requestsQuery } from "../../src/analysis/promql.js";
-import { DEFAULT_SELECTORS } from "../../src/spec/types.js";
+import { DEFAULT_SELECTORS } from "../../src/rollout/types.js";
 import { listBlocks, startPrometheusOnHistory } from "../support/backfill.js";
 import { tempDir } from "../support/files.js";
 import {

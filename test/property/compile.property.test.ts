@@ -9,8 +9,8 @@ import fc from "fast-check";
 import { parse, stringify } from "yaml";
 import { compileRollout, compileRollouts } from "../../src/compile/compile.js";
 import { formatDiagnostic } from "../../src/errors.js";
-import { checkAcrossRollouts } from "../../src/spec/cross-checks.js";
-import { parseRollouts } from "../../src/spec/parse-rollouts.js";
+import { checkAcrossRollouts } from "../../src/rollout/cross-checks.js";
+import { parseRollouts } from "../../src/rollout/parse-rollouts.js";
 import { anyValue, RUNS, validSpec } from "../support/arbitraries.js";
 import { specYaml } from "../support/make-spec.js";
 

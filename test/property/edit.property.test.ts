@@ -20,9 +20,9 @@ import {
   parseDocument,
   visit,
 } from "yaml";
-import { applyDecisionEdit } from "../../src/spec/edit.js";
-import { CONTROL_CHARACTER } from "../../src/spec/formats.js";
-import type { RolloutStatus } from "../../src/spec/types.js";
+import { applyDecisionEdit } from "../../src/rollout/edit.js";
+import { CONTROL_CHARACTER } from "../../src/rollout/formats.js";
+import type { RolloutStatus } from "../../src/rollout/types.js";
 import { activeSpec, RUNS } from "../support/arbitraries.js";
 
 /** Indexes of lines removed from `a` and added in `b` by a longest-common-subsequence diff. */

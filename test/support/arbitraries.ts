@@ -3,7 +3,7 @@
  * shapes, and mutations of them that a person or an attacker might write.
  */
 import fc from "fast-check";
-import { CONTROL_CHARACTER } from "../../src/spec/formats.js";
+import { CONTROL_CHARACTER } from "../../src/rollout/formats.js";
 import type { SpecDoc } from "./make-spec.js";
 
 /** Runs per property: 1,000 by default, PROPERTY_RUNS (100,000 in `npm run test:long`) when set. */

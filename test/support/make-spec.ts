@@ -3,8 +3,8 @@
  * overrides, as data or as YAML text, instead of copied objects.
  */
 import { stringify } from "yaml";
-import { parseRollouts } from "../../src/spec/parse-rollouts.js";
-import type { Rollout } from "../../src/spec/types.js";
+import { parseRollouts } from "../../src/rollout/parse-rollouts.js";
+import type { Rollout } from "../../src/rollout/types.js";
 
 export type SpecDoc = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 /** Which documents are rollouts, which are other tools' (skipped), and which look like ours (errors). */
 import { expect } from "chai";
-import { identify } from "../../src/spec/document-identity.js";
+import { identify } from "../../src/rollout/document-identity.js";
 
 const DID_YOU_MEAN_API = "(did you mean meshcanary.dev/v1alpha1?)";
 const DID_YOU_MEAN_KIND = "(did you mean Rollout?)";

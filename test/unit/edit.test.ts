@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { ExitCode } from "../../src/errors.js";
-import { applyDecisionEdit, SpecEditError } from "../../src/spec/edit.js";
-import { parseRollouts } from "../../src/spec/parse-rollouts.js";
+import { applyDecisionEdit, SpecEditError } from "../../src/rollout/edit.js";
+import { parseRollouts } from "../../src/rollout/parse-rollouts.js";
 import { REPO_ROOT } from "../support/paths.js";
 
 const EXAMPLE = readFileSync(join(REPO_ROOT, "examples", "recommend.yaml"), "utf8");

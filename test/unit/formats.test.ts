@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { parseDuration } from "../../src/spec/duration.js";
-import { STRING_FORMATS } from "../../src/spec/formats.js";
-import { editDistance, suggest } from "../../src/spec/suggest.js";
+import { parseDuration } from "../../src/rollout/duration.js";
+import { STRING_FORMATS } from "../../src/rollout/formats.js";
+import { editDistance, suggest } from "../../src/rollout/suggest.js";
 
 describe("durations", () => {
   const cases: [string, number | undefined][] = [

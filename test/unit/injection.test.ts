@@ -6,8 +6,8 @@
 import { expect } from "chai";
 import { parseAllDocuments } from "yaml";
 import { compileRollout } from "../../src/compile/compile.js";
-import { CONTROL_CHARACTER } from "../../src/spec/formats.js";
-import { parseRollouts } from "../../src/spec/parse-rollouts.js";
+import { CONTROL_CHARACTER } from "../../src/rollout/formats.js";
+import { parseRollouts } from "../../src/rollout/parse-rollouts.js";
 import { makeRollout, makeSpec, specYaml } from "../support/make-spec.js";
 
 const PAYLOADS = [

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { InvalidSpecError } from "../../src/errors.js";
-import { loadRollouts } from "../../src/spec/load.js";
+import { loadRollouts } from "../../src/rollout/load.js";
 import { FIXTURES, REPO_ROOT, UPDATE_GOLDEN } from "../support/paths.js";
 
 const INVALID = join(FIXTURES, "invalid");

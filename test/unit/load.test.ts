@@ -9,7 +9,7 @@ import {
   UsageError,
 } from "../../src/errors.js";
 import { loadValidRollouts } from "../../src/project.js";
-import { loadRollouts, MAX_SPEC_BYTES } from "../../src/spec/load.js";
+import { loadRollouts, MAX_SPEC_BYTES } from "../../src/rollout/load.js";
 import { tempDir, writeFiles } from "../support/files.js";
 import { makeSpec, specYaml } from "../support/make-spec.js";
 

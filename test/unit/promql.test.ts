@@ -7,7 +7,7 @@ import {
   requestsQuery,
 } from "../../src/analysis/promql.js";
 import { serviceOf, versionOf } from "../../src/compile/targets/istio.js";
-import { DEFAULT_SELECTORS } from "../../src/spec/types.js";
+import { DEFAULT_SELECTORS } from "../../src/rollout/types.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
 
 describe("PromQL", () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { formatPath, locate, parsePointer, parseYamlFile } from "../../src/spec/yaml-source.js";
+import { formatPath, locate, parsePointer, parseYamlFile } from "../../src/rollout/yaml-source.js";
 
 describe("YAML source positions", () => {
   const text =

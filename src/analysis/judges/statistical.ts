@@ -31,7 +31,7 @@
  * error rate of max). Anything else is inconclusive, never healthy.
  */
 
-import type { Analysis } from "../../spec/types.js";
+import type { Analysis } from "../../rollout/types.js";
 import {
   binEdges,
   binomialSurvival,

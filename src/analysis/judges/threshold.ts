@@ -3,7 +3,7 @@
  * the SLA, no statistics. The most requests any reporter saw, the highest 5xx
  * share, and the histogram's quantile.
  */
-import type { Analysis } from "../../spec/types.js";
+import type { Analysis } from "../../rollout/types.js";
 import type { Evidence, Judge, Measurement, SlaJudgement, VersionEvidence } from "../evidence.js";
 import { bucketQuantile, quantileLabel } from "../histogram.js";
 

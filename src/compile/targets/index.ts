@@ -1,5 +1,5 @@
 /** The routing targets by name. A rollout compiles to Istio until a spec field chooses another. */
-import type { Rollout } from "../../spec/types.js";
+import type { Rollout } from "../../rollout/types.js";
 import type { RoutingTarget } from "../target.js";
 import { istioTarget } from "./istio.js";
 

@@ -4,7 +4,7 @@
  * DestinationRule declaring the subsets by pod labels. Rendered from
  * templates/*.json.hbs and checked against Istio's schema.
  */
-import type { Rollout, Subset } from "../../spec/types.js";
+import type { Rollout, Subset } from "../../rollout/types.js";
 import type { Manifest, MetricIdentity, RoutingTarget } from "../target.js";
 import { renderJsonTemplate } from "../templates.js";
 import { istioSchemaProblems } from "./istio-schema.js";
