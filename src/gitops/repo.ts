@@ -12,10 +12,20 @@
  * made by someone else after the sync makes ours fail, and the cycle decides
  * again on their state.
  */
-import { existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, isAbsolute, join, posix, relative } from "node:path";
 import { ExitCode, FileSystemError, MeshcanaryError } from "../errors.js";
+import { crashPoint } from "../watchdog/crash-points.js";
 import type { Logger } from "../watchdog/log.js";
 import { GitCommandError, type GitOptions, runGit, sshCommand } from "./git-command.js";
 import { redactUrlCredentials } from "./redact.js";
@@ -34,6 +44,12 @@ export class GitError extends MeshcanaryError {
   }
 }
 
+/** A file to write: its repository-relative path (POSIX) and whole content. */
+export interface RepoFile {
+  readonly path: string;
+  readonly content: string;
+}
+
 export interface GitOpsRepo {
   /** The working copy's directory. */
   readonly dir: string;
@@ -41,8 +57,16 @@ export interface GitOpsRepo {
   sync(): Promise<string>;
   /** Commit time (epoch ms) of the last commit that changed each of `paths`; paths never changed are absent. */
   lastChangeTimes(paths: readonly string[]): Promise<Map<string, number>>;
-  /** Commits the given paths; `undefined` when they hold no change. */
-  commit(paths: readonly string[], message: string): Promise<string | undefined>;
+  /** A file's text by repository-relative path, as synced plus this cycle's commits; `undefined` when absent. */
+  read(path: string): Promise<string | undefined>;
+  /**
+   * The regular files at or under a repository-relative path (the path itself
+   * when it is a file), hidden entries and symbolic links left out;
+   * `undefined` when nothing is there.
+   */
+  list(path: string): Promise<readonly string[] | undefined>;
+  /** Writes the files and commits them; `undefined` when they change nothing. */
+  commit(files: readonly RepoFile[], message: string): Promise<string | undefined>;
   /** Pushes the branch as a compare-and-swap from the synced head; `rejected` when the remote moved on. */
   push(): Promise<"pushed" | "rejected">;
 }
@@ -70,6 +94,24 @@ const NO_BACKGROUND_WORK = [
   "maintenance.auto=false",
   "fetch.writeCommitGraph=false",
 ];
+
+/** A symlinked directory could send a write outside the working copy (or into another rollout's files). */
+function refuseSymlinkedParents(root: string, path: string): void {
+  let dir = root;
+  for (const part of path.split("/").slice(0, -1)) {
+    dir = join(dir, part);
+    let link = false;
+    try {
+      link = lstatSync(dir).isSymbolicLink();
+    } catch {
+      return;
+    }
+    if (link)
+      throw new FileSystemError(
+        `${dir}: is a symbolic link; refusing to write generated files through it`,
+      );
+  }
+}
 
 export class GitWorkingCopy implements GitOpsRepo {
   readonly dir: string;
@@ -170,8 +212,43 @@ export class GitWorkingCopy implements GitOpsRepo {
     return new Map(times);
   }
 
-  async commit(paths: readonly string[], message: string): Promise<string | undefined> {
-    await this.#run("add", ["add", "-A", "--", ...paths]);
+  async read(path: string): Promise<string | undefined> {
+    try {
+      return readFileSync(this.#inside(path), "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return undefined;
+      throw new FileSystemError(`${path}: cannot read: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async list(path: string): Promise<readonly string[] | undefined> {
+    const full = this.#inside(path);
+    if (!existsSync(full)) return undefined;
+    // After a sync the tree equals HEAD: git lists its files and their modes without a walk.
+    const out = await this.#run("ls-files", ["ls-files", "-z", "--stage", "--", path]);
+    const prefix = posix.normalize(path).replace(/\/+$/, "");
+    return out
+      .split("\0")
+      .filter((line) => line !== "" && !line.startsWith("120000 "))
+      .map((line) => line.slice(line.indexOf("\t") + 1))
+      .filter((file) => {
+        const below = file === prefix ? "" : file.slice(prefix === "." ? 0 : prefix.length + 1);
+        return !below.split("/").some((part) => part.startsWith("."));
+      });
+  }
+
+  async commit(files: readonly RepoFile[], message: string): Promise<string | undefined> {
+    for (const file of files) {
+      const full = this.#inside(file.path);
+      refuseSymlinkedParents(this.dir, file.path);
+      mkdirSync(dirname(full), { recursive: true });
+      writeFileSync(full, file.content);
+    }
+    crashPoint("after-edit");
+    await this.#run("add", ["add", "-A", "--", ...files.map((f) => f.path)]);
     const staged = (await this.#run("diff", ["diff", "--cached", "--name-only"])).trim();
     if (staged === "") return undefined;
     await this.#run("commit", ["commit", "--quiet", "--no-verify", "-m", message]);
@@ -315,6 +392,15 @@ export class GitWorkingCopy implements GitOpsRepo {
     } catch {
       return false;
     }
+  }
+
+  /** A repository-relative path as an absolute one; refuses one that leads outside. */
+  #inside(path: string): string {
+    const full = join(this.dir, path);
+    const rel = relative(this.dir, full);
+    if (rel.startsWith("..") || isAbsolute(rel))
+      throw new GitError(`${path}: not inside the working copy`);
+    return full;
   }
 
   #raw(args: readonly string[]): Promise<string> {

@@ -3,7 +3,7 @@
  * them, and run the pure parser and the cross-rollout checks.
  */
 import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
 import { type Diagnostic, FileSystemError, UsageError } from "../errors.js";
 import { checkAcrossRollouts, type LocatedRollout } from "./cross-checks.js";
 import { CONTROL_CHARACTER } from "./formats.js";
@@ -55,48 +55,137 @@ export function loadRollouts(paths: readonly string[], options: LoadOptions = {}
       if (seen.has(file)) continue;
       seen.add(file);
       const shown = displayPath(file, cwd);
-      if (CONTROL_CHARACTER.test(file)) {
-        // The path goes into the manifests' annotation: keep it one printable line.
-        result.diagnostics.push({
-          file: JSON.stringify(shown),
-          line: 1,
-          col: 1,
-          path: "",
-          message: "file name must not contain control characters or line breaks",
-        });
-        continue;
-      }
+      if (!printablePath(file, shown, result)) continue;
       const text = readSpecFile(file, shown, result.diagnostics);
       if (text === undefined) continue;
-      const cached = options.cache?.get(file);
-      const parsed =
-        cached?.text === text
-          ? cached.parsed
-          : parseRollouts(shown, toPosix(relative(base, file)), text);
-      options.cache?.set(file, { text, parsed });
-      result.rollouts.push(...parsed.rollouts);
-      result.diagnostics.push(...parsed.diagnostics);
-      result.notes.push(...parsed.notes);
-      result.skipped.push(...parsed.skipped);
+      addSpecText(
+        result,
+        { key: file, shown, relativePath: toPosix(relative(base, file)), text },
+        options.cache,
+      );
     }
   }
   result.diagnostics.push(...checkAcrossRollouts(result.rollouts));
   return result;
 }
 
+/** The path goes into the manifests' annotation: it must be one printable line. */
+function printablePath(path: string, shown: string, result: LoadResult): boolean {
+  if (!CONTROL_CHARACTER.test(path)) return true;
+  result.diagnostics.push({
+    file: JSON.stringify(shown),
+    line: 1,
+    col: 1,
+    path: "",
+    message: "file name must not contain control characters or line breaks",
+  });
+  return false;
+}
+
+function tooLarge(shown: string, size: number, diagnostics: Diagnostic[]): boolean {
+  if (size <= MAX_SPEC_BYTES) return false;
+  diagnostics.push({
+    file: shown,
+    line: 1,
+    col: 1,
+    path: "",
+    message: `file is ${size} bytes; rollout specs may be at most ${MAX_SPEC_BYTES} bytes`,
+  });
+  return true;
+}
+
+/** Parses one file's text (or reuses the cached parse of the same text) into `result`. */
+function addSpecText(
+  result: LoadResult,
+  file: { key: string; shown: string; relativePath: string; text: string },
+  cache: SpecCache | undefined,
+): void {
+  const cached = cache?.get(file.key);
+  const parsed =
+    cached?.text === file.text
+      ? cached.parsed
+      : parseRollouts(file.shown, file.relativePath, file.text);
+  cache?.set(file.key, { text: file.text, parsed });
+  result.rollouts.push(...parsed.rollouts);
+  result.diagnostics.push(...parsed.diagnostics);
+  result.notes.push(...parsed.notes);
+  result.skipped.push(...parsed.skipped);
+}
+
+/** What loading specs needs from a repository: the GitOps working copy, or an in-memory one in tests. */
+export interface SpecFiles {
+  /** A file's text by repository-relative path; `undefined` when absent. */
+  read(path: string): Promise<string | undefined>;
+  /**
+   * The regular files at or under a repository-relative path (the path itself
+   * when it is a file), hidden entries and symbolic links left out;
+   * `undefined` when nothing is there.
+   */
+  list(path: string): Promise<readonly string[] | undefined>;
+}
+
+/**
+ * `loadRollouts` over a repository: paths and messages are relative to its
+ * root, and annotations to the nearest directory holding meshcanary.yaml
+ * (else the root), as `meshcanary compile` run in a clone writes them.
+ */
+export async function loadRepoRollouts(
+  repo: SpecFiles,
+  paths: readonly string[],
+  options: Pick<LoadOptions, "cache"> = {},
+): Promise<LoadResult> {
+  const result: LoadResult = { rollouts: [], diagnostics: [], notes: [], skipped: [] };
+  const seen = new Set<string>();
+  for (const input of paths) {
+    const listed = await repo.list(input);
+    if (listed === undefined) throw new UsageError(`${input}: no such file or directory`);
+    const base = await repoProjectBase(repo, input, listed);
+    // Directory order, as the file-system walk reads it: component by component.
+    const files = listed.filter((f) => YAML_FILE.test(f)).sort(byComponents);
+    for (const file of files) {
+      if (seen.has(file)) continue;
+      seen.add(file);
+      if (!printablePath(file, file, result)) continue;
+      const text = await repo.read(file);
+      if (text === undefined || tooLarge(file, Buffer.byteLength(text), result.diagnostics))
+        continue;
+      const relativePath = base === "" ? file : file.slice(base.length + 1);
+      addSpecText(result, { key: file, shown: file, relativePath, text }, options.cache);
+    }
+  }
+  result.diagnostics.push(...checkAcrossRollouts(result.rollouts));
+  return result;
+}
+
+function byComponents(a: string, b: string): number {
+  const x = a.split("/");
+  const y = b.split("/");
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const p = x[i] as string;
+    const q = y[i] as string;
+    if (p !== q) return p < q ? -1 : 1;
+  }
+  return x.length - y.length;
+}
+
+/** `projectBase` inside a repository: the nearest directory at or above the input holding meshcanary.yaml, else the root (""). */
+async function repoProjectBase(
+  repo: SpecFiles,
+  input: string,
+  listed: readonly string[],
+): Promise<string> {
+  const clean = posix.normalize(input).replace(/\/+$/, "");
+  const isFile = listed.length === 1 && listed[0] === clean;
+  let dir = isFile ? posix.dirname(clean) : clean;
+  for (; dir !== "." && dir !== "" && dir !== "/"; dir = posix.dirname(dir)) {
+    if ((await repo.read(`${dir}/meshcanary.yaml`)) !== undefined) return dir;
+  }
+  return "";
+}
+
 function readSpecFile(file: string, shown: string, diagnostics: Diagnostic[]): string | undefined {
   try {
-    const size = statSync(file).size;
-    if (size > MAX_SPEC_BYTES) {
-      diagnostics.push({
-        file: shown,
-        line: 1,
-        col: 1,
-        path: "",
-        message: `file is ${size} bytes; rollout specs may be at most ${MAX_SPEC_BYTES} bytes`,
-      });
-      return undefined;
-    }
+    if (tooLarge(shown, statSync(file).size, diagnostics)) return undefined;
     return readFileSync(file, "utf8");
   } catch (error) {
     throw new FileSystemError(`${shown}: cannot read: ${(error as Error).message}`, {

@@ -3,21 +3,24 @@
  * edit specs → compile → commit (one per decision) → push. On a rejected push
  * (someone else pushed) it starts over on their state, up to a bound.
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { posix } from "node:path";
 import { isActive } from "../analysis/decide.js";
 import { commitMessage, decisionReason, describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
-import { compileRollout, rolloutDir } from "../compile/compile.js";
+import {
+  compileRollout,
+  GENERATED_HEADER,
+  rolloutDir,
+  rootKustomization,
+} from "../compile/compile.js";
 import type { IstioApiVersion } from "../compile/targets/istio.js";
 import { type Actionable, applyDecision, decisionTime } from "../engine/apply-decision.js";
 import { evaluateRollouts, filesNeedingHistory, type RolloutOutcome } from "../engine/evaluate.js";
 import { type Diagnostic, formatDiagnostic } from "../errors.js";
 import { GitError, type GitOpsRepo } from "../gitops/repo.js";
-import { applyOutput, planOutput } from "../output/write-output.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
 import { SpecEditError } from "../rollout/edit.js";
-import { loadRollouts, rolloutsOfValidFiles, type SpecCache } from "../rollout/load.js";
+import { loadRepoRollouts, rolloutsOfValidFiles, type SpecCache } from "../rollout/load.js";
 import type { Rollout } from "../rollout/types.js";
 import type { ArgoCdSync } from "./argocd.js";
 import { crashPoint, crashWhile } from "./crash-points.js";
@@ -88,9 +91,10 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
   const { repo, log, telemetry } = deps;
   await repo.sync();
   const settings = deps.settings(repo.dir);
-  const loaded = loadRollouts(
-    settings.specs.map((p) => join(repo.dir, p)),
-    { cwd: repo.dir, ...(deps.parsed === undefined ? {} : { cache: deps.parsed }) },
+  const loaded = await loadRepoRollouts(
+    repo,
+    settings.specs,
+    deps.parsed === undefined ? {} : { cache: deps.parsed },
   );
   const problems = loaded.diagnostics.map(formatDiagnostic);
   // A loop logs each problem once, when it appears, not at every cycle.
@@ -127,10 +131,11 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
   if (actionable.length > 0 && deps.dryRun !== true) crashPoint("after-query");
   const commits: string[] = [];
   const decisionCommits = new Map<string, string>();
-  if (deps.dryRun !== true) {
+  if (deps.dryRun !== true && actionable.length > 0) {
+    const outputDirs = await generatedRolloutDirs(repo, settings.out);
     for (const { rollout, decision } of actionable) {
       try {
-        const sha = await commitDecision(repo, settings, rollout, decision, nowMs);
+        const sha = await commitDecision(repo, settings, outputDirs, rollout, decision, nowMs);
         crashPoint("after-commit");
         if (sha !== undefined) {
           commits.push(sha);
@@ -199,31 +204,46 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
   };
 }
 
-/** Edits the spec, recompiles its manifests exactly as `meshcanary compile` would, and commits both. */
+/**
+ * Edits the spec and recompiles its manifests exactly as `meshcanary compile`
+ * would (the root kustomization lists every generated rollout directory), and
+ * commits both through the repository.
+ */
 async function commitDecision(
   repo: GitOpsRepo,
   settings: WatchSettings,
+  outputDirs: Set<string>,
   rollout: Rollout,
   decision: Actionable,
   nowMs: number,
 ): Promise<string | undefined> {
-  const file = join(repo.dir, rollout.source.file);
-  const edited = applyDecision(
-    readFileSync(file, "utf8"),
-    rollout,
-    decision,
-    decisionTime(decision, nowMs),
-  );
-  writeFileSync(file, edited.text);
-  crashPoint("after-edit");
-  const outDir = join(repo.dir, settings.out);
-  applyOutput(
-    outDir,
-    planOutput(outDir, compileRollout(edited.rollout, { apiVersion: settings.apiVersion })),
-  );
-  const dir = rolloutDir(rollout);
+  const text = await repo.read(rollout.source.file);
+  if (text === undefined)
+    throw new SpecEditError(`${rollout.source.file}: no longer in the repository`);
+  const edited = applyDecision(text, rollout, decision, decisionTime(decision, nowMs));
+  outputDirs.add(rolloutDir(rollout));
+  const compiled = [
+    ...compileRollout(edited.rollout, { apiVersion: settings.apiVersion }),
+    rootKustomization([...outputDirs]),
+  ];
   return repo.commit(
-    [rollout.source.file, join(settings.out, dir), join(settings.out, "kustomization.yaml")],
+    [
+      { path: rollout.source.file, content: edited.text },
+      ...compiled.map((f) => ({ path: posix.join(settings.out, f.path), content: f.content })),
+    ],
     commitMessage(rollout, decision),
   );
+}
+
+/** `<ns>/<name>` directories under `out` whose kustomization.yaml meshcanary wrote. */
+async function generatedRolloutDirs(repo: GitOpsRepo, out: string): Promise<Set<string>> {
+  const dirs = new Set<string>();
+  const prefix = out === "." ? "" : `${posix.normalize(out).replace(/\/+$/, "")}/`;
+  for (const file of (await repo.list(out)) ?? []) {
+    const match = /^([^/]+)\/([^/]+)\/kustomization\.yaml$/.exec(file.slice(prefix.length));
+    if (!file.startsWith(prefix) || match === null) continue;
+    if ((await repo.read(file))?.startsWith(GENERATED_HEADER))
+      dirs.add(rolloutDir({ namespace: match[1] as string, name: match[2] as string }));
+  }
+  return dirs;
 }

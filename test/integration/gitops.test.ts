@@ -43,16 +43,20 @@ describe("GitOps working copy (real git)", () => {
 
   /** A decision made on the working copy: edit, commit, push. */
   async function decide(repo: GitWorkingCopy, content: string) {
-    writeFileSync(join(repo.dir, "rollouts/a.yaml"), content);
-    await repo.commit(["rollouts/a.yaml"], `set a to ${content.trim()}`);
+    await repo.commit(
+      [{ path: "rollouts/a.yaml", content: content }],
+      `set a to ${content.trim()}`,
+    );
     return repo.push();
   }
 
   it("clones, commits with the configured author and pushes", async () => {
     const repo = await open();
     expect(await repo.sync()).to.equal(remote.head());
-    writeFileSync(join(repo.dir, "rollouts/a.yaml"), "a: 2\n");
-    const sha = await repo.commit(["rollouts/a.yaml"], "advance recs/a: 5% → 10%\n\nbody\n");
+    const sha = await repo.commit(
+      [{ path: "rollouts/a.yaml", content: "a: 2\n" }],
+      "advance recs/a: 5% → 10%\n\nbody\n",
+    );
     expect(sha).to.match(/^[0-9a-f]{40}$/);
     expect(await repo.push()).to.equal("pushed");
     expect(remote.head()).to.equal(sha);
@@ -66,15 +70,16 @@ describe("GitOps working copy (real git)", () => {
   it("makes no commit when nothing changed", async () => {
     const repo = await open();
     await repo.sync();
-    expect(await repo.commit(["rollouts/a.yaml"], "nothing")).to.equal(undefined);
+    expect(await repo.commit([{ path: "rollouts/a.yaml", content: "a: 1\n" }], "nothing")).to.equal(
+      undefined,
+    );
     expect(remote.log()).to.have.length(1);
   });
 
   it("reports a push rejected because someone else pushed, and keeps their commit", async () => {
     const repo = await open();
     await repo.sync();
-    writeFileSync(join(repo.dir, "rollouts/a.yaml"), "a: 2\n");
-    await repo.commit(["rollouts/a.yaml"], "mine");
+    await repo.commit([{ path: "rollouts/a.yaml", content: "a: 2\n" }], "mine");
     const theirs = remote.commit("theirs", { "other.yaml": "b: 1\n" });
     expect(await repo.push()).to.equal("rejected");
     expect(remote.head()).to.equal(theirs);
@@ -87,8 +92,7 @@ describe("GitOps working copy (real git)", () => {
     const dropped = remote.commit("a person's commit, dropped again below", { "b.yaml": "b: 1\n" });
     const repo = await open();
     await repo.sync();
-    writeFileSync(join(repo.dir, "rollouts/a.yaml"), "a: 2\n");
-    await repo.commit(["rollouts/a.yaml"], "mine");
+    await repo.commit([{ path: "rollouts/a.yaml", content: "a: 2\n" }], "mine");
     // The person drops their last commit: the remote is now an ancestor of ours,
     // so a plain push would be a fast-forward that brings it back.
     git(remote.person, "reset", "--quiet", "--hard", "HEAD~1");

@@ -98,6 +98,8 @@ describe("probes: /livez apart from /readyz", function () {
     const hanging: GitOpsRepo = {
       dir: "/nonexistent",
       sync: () => new Promise<string>(() => {}),
+      read: async () => undefined,
+      list: async () => [],
       lastChangeTimes: async () => new Map(),
       commit: async () => undefined,
       push: async () => "pushed",

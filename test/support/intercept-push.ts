@@ -13,8 +13,10 @@ export function interceptPush(
   return {
     dir: real.dir,
     sync: () => real.sync(),
+    read: (path) => real.read(path),
+    list: (path) => real.list(path),
     lastChangeTimes: (paths) => real.lastChangeTimes(paths),
-    commit: (paths, message) => real.commit(paths, message),
+    commit: (files, message) => real.commit(files, message),
     push: () => push(() => real.push()),
   };
 }

@@ -211,6 +211,8 @@ describe("notifier", () => {
       sync: async () => {
         throw new GitError("remote unreachable");
       },
+      read: async () => undefined,
+      list: async () => [],
       lastChangeTimes: async () => new Map(),
       commit: async () => undefined,
       push: async () => "pushed",

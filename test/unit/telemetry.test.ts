@@ -48,6 +48,8 @@ describe("telemetry", () => {
         stop.abort();
         throw new GitError("remote unreachable");
       },
+      read: async () => undefined,
+      list: async () => [],
       lastChangeTimes: async () => new Map<string, number>(),
       commit: async () => undefined,
       push: async () => "pushed" as const,

@@ -1,7 +1,4 @@
 /** The loop's own behaviour, with stand-ins for git and Prometheus (the real ones are in test/integration). */
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { expect } from "chai";
 import { UsageError } from "../../src/errors.js";
 import { GitError, type GitOpsRepo } from "../../src/gitops/repo.js";
@@ -15,7 +12,7 @@ function repoFailingWith(
   then: Error | null = new GitError("still unreachable"),
 ): GitOpsRepo & { syncs: number } {
   const repo = {
-    dir: emptyRepoDir(),
+    dir: "/nonexistent",
     syncs: 0,
     async sync() {
       repo.syncs++;
@@ -23,18 +20,14 @@ function repoFailingWith(
       if (error !== null) throw error;
       return "0".repeat(40);
     },
+    read: async () => undefined,
+    // An empty spec folder: a cycle after a successful sync has nothing to decide.
+    list: async () => [],
     lastChangeTimes: async () => new Map<string, number>(),
     commit: async () => undefined,
     push: async () => "pushed" as const,
   };
   return repo;
-}
-
-/** A checkout with an empty spec folder, so a cycle after a successful sync has nothing to decide. */
-function emptyRepoDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "meshcanary-loop-"));
-  mkdirSync(join(dir, "rollouts"));
-  return dir;
 }
 
 const metrics = { query: async () => [], queryRange: async () => [] };
@@ -125,7 +118,7 @@ describe("watchdog loop", () => {
     const controller = new AbortController();
     const repo = repoFailingWith([]);
     const watchdog = loop(repo, { loopIntervalMs: 60_000, signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 50));
+    while (repo.syncs < 1) await new Promise((r) => setTimeout(r, 5));
     controller.abort();
     expect(await watchdog.done).to.equal(0);
     expect(repo.syncs).to.equal(1);
