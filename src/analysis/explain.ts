@@ -5,20 +5,15 @@
 import type { Rollout } from "../rollout/types.js";
 import type { Decision } from "./decide.js";
 import type { CheckResult, Measurement } from "./evidence.js";
+import { formatMeasured } from "./format.js";
 import { rolloutId } from "./identity.js";
-
-export function formatValue(value: number, unit: Measurement["unit"]): string {
-  if (unit === "ms") return `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
-  if (unit === "ratio") return `${(value * 100).toFixed(2)}%`;
-  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
-}
 
 /** `p99 latency 412 ms > 150 ms` or `error rate 0.20% ≤ 1.00%`. */
 export function describeMeasurement(m: Measurement): string {
   // The sign states the arithmetic; whether that is a breach is the judge's verdict (`breached`).
   const beyond = m.bound === "max" ? m.value > m.threshold : m.value < m.threshold;
   const op = m.bound === "max" ? (beyond ? ">" : "≤") : beyond ? "<" : "≥";
-  return `${m.metric} ${formatValue(m.value, m.unit)} ${op} ${formatValue(m.threshold, m.unit)}`;
+  return `${m.metric} ${formatMeasured(m.value, m.unit)} ${op} ${formatMeasured(m.threshold, m.unit)}`;
 }
 
 /** What a check found, one part each: every measurement against its threshold, the reason, the request count. */

@@ -9,6 +9,7 @@
  * interpolated value is escaped unless it is itself `html` output, so a name
  * or reason from the user's YAML cannot open a tag or an attribute.
  */
+import { formatNumber } from "../analysis/format.js";
 import { type Html, html, pageHead } from "./html.js";
 import type { ReportData, ReportDecision } from "./report-data.js";
 import {
@@ -16,7 +17,6 @@ import {
   finiteOrNull,
   formatTick,
   formatTimeTick,
-  formatValue,
   isoUtc,
   isValidTime,
   linearScale,
@@ -187,7 +187,7 @@ function swatchLine(color: string, dash: string | undefined): Html {
 }
 
 function decisionTitle(d: ReportDecision): string {
-  return `${isoUtc(d.at)}\n${d.action}: canary weight ${formatValue(d.from)}% → ${formatValue(d.to)}%\n${d.reason}`;
+  return `${isoUtc(d.at)}\n${d.action}: canary weight ${formatNumber(d.from)}% → ${formatNumber(d.to)}%\n${d.reason}`;
 }
 
 function inDomain(ctx: Context, at: number): boolean {
@@ -234,7 +234,7 @@ function chartSvg(ctx: Context, spec: ChartSpec): Html {
     .map((d) => {
       const x = coord(f.sx(d.at));
       const color = ACTION_COLOR[d.action] ?? COLOR.text;
-      const label = `${d.action} ${formatValue(d.from)}→${formatValue(d.to)}%`;
+      const label = `${d.action} ${formatNumber(d.from)}→${formatNumber(d.to)}%`;
       // Bold 11px is at most ~7 px a character: flip the label left if it would leave the chart.
       const labelLeft = f.sx(d.at) + 10 + label.length * 7 > WIDTH;
       return html`<g class="decision" data-decision="${d.action}"><title>${decisionTitle(d)}</title><line x1="${x}" y1="${markerY}" x2="${x}" y2="${f.y1}" stroke="${color}" stroke-width="1.5" stroke-dasharray="2 3" stroke-opacity="0.8"/><circle cx="${x}" cy="${markerY}" r="6" fill="${color}" stroke="#fff" stroke-width="1.5"/><text class="decision-label" x="${x}" y="${markerY}" dx="${labelLeft ? -10 : 10}" dy="0.35em" text-anchor="${labelLeft ? "end" : "start"}" fill="${color}">${label}</text></g>`;
@@ -290,7 +290,7 @@ function buildSpecs(ctx: Context): ChartSpec[] {
   const latencySla =
     maxMs === null
       ? undefined
-      : { key: "sla-latency", value: maxMs, label: `SLA ${q} ≤ ${formatValue(maxMs)} ms` };
+      : { key: "sla-latency", value: maxMs, label: `SLA ${q} ≤ ${formatNumber(maxMs)} ms` };
 
   // Error rate, in %
   const errorHeight = 260;
@@ -322,7 +322,7 @@ function buildSpecs(ctx: Context): ChartSpec[] {
       what:
         maxMs === null
           ? `The ${q} request latency of each subset, in milliseconds (this rollout sets no latency SLA).`
-          : `The ${q} request latency of each subset, in milliseconds, against the SLA of ${formatValue(maxMs)} ms (dashed line).`,
+          : `The ${q} request latency of each subset, in milliseconds, against the SLA of ${formatNumber(maxMs)} ms (dashed line).`,
       yTitle: `${q} latency (ms)`,
       height: latencyHeight,
       axis: latencyAxis,
@@ -375,7 +375,7 @@ function decisionsTable(data: ReportData): Html {
     return html`<section id="decisions"><h2>Decisions</h2><p class="what">No decision in this time range.</p></section>`;
   const rows = data.decisions.map(
     (d) =>
-      html`<tr><td class="time"><time datetime="${isoUtc(d.at)}">${isoUtc(d.at)}</time></td><td class="action" style="color:${ACTION_COLOR[d.action] ?? COLOR.text}">${d.action}</td><td>${formatValue(d.from)}% → ${formatValue(d.to)}%</td><td class="reason">${d.reason}</td></tr>`,
+      html`<tr><td class="time"><time datetime="${isoUtc(d.at)}">${isoUtc(d.at)}</time></td><td class="action" style="color:${ACTION_COLOR[d.action] ?? COLOR.text}">${d.action}</td><td>${formatNumber(d.from)}% → ${formatNumber(d.to)}%</td><td class="reason">${d.reason}</td></tr>`,
   );
   return html`<section id="decisions"><h2>Decisions</h2><table><thead><tr><th>Time (UTC)</th><th>Action</th><th>Canary weight</th><th>Reason</th></tr></thead><tbody>${rows}</tbody></table>${checksList(data)}</section>`;
 }
@@ -403,7 +403,7 @@ export function renderReport(data: ReportData): string {
   const maxMs = finiteOrNull(data.sla.maxMs);
   const errMax = finiteOrNull(data.sla.errorRateMax);
   const slaText = [
-    maxMs === null ? "no latency SLA" : `${q} latency ≤ ${formatValue(maxMs)} ms`,
+    maxMs === null ? "no latency SLA" : `${q} latency ≤ ${formatNumber(maxMs)} ms`,
     errMax === null ? "no error-rate SLA" : `error rate ≤ ${(errMax * 100).toFixed(2)} %`,
   ].join("; ");
   const fromIso = isoUtc(data.fromMs);

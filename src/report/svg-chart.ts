@@ -130,13 +130,6 @@ export function formatTick(value: number, step: number, axisMax = value): string
   return `${clean(value / unit.factor)}${unit.suffix}`;
 }
 
-/** A measured value for prose: integer as is, otherwise up to `maxDecimals`, trailing zeros dropped. */
-export function formatValue(value: number, maxDecimals = 2): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (Math.abs(value) >= 1e7) return value.toExponential(2);
-  return String(Number(value.toFixed(maxDecimals)));
-}
-
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;

@@ -49,6 +49,7 @@ import {
   type VersionEvidence,
   versionCounts,
 } from "../evidence.js";
+import { formatLevel, formatMs, formatRatio } from "../format.js";
 import { bucketQuantile, quantileLabel } from "../histogram.js";
 
 type Verdict = "breach" | "pass" | "unsure";
@@ -62,9 +63,6 @@ function bucketCounts(v: VersionEvidence, windowMs: number) {
   }));
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-const ms = (x: number) =>
-  Number.isFinite(x) ? `${x < 10 ? x.toFixed(1) : Math.round(x)} ms` : "∞";
 /** A p-value as text; below double precision's range (z beyond ~37) it is only bounded. */
 const pValue = (p: number) => (p === 0 ? "< 1e-300" : p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
 
@@ -98,10 +96,10 @@ function latencyJudgement(analysis: Analysis, evidence: Evidence): MetricJudgeme
     };
   }
   const interval = quantileInterval(canary, q, confidence);
-  const level = `${Number((confidence * 100).toFixed(3))}%`;
+  const level = formatLevel(confidence);
   const absText =
-    `${abs.above} of ${abs.n} above ${ms(maxMs)}${abs.interpolated ? " (interpolated in its bucket)" : ""}, ` +
-    `P(> ${ms(maxMs)}) ≥ ${pct(abs.pAboveLower)} at ${level}; ${level} interval ${ms(interval.low)}–${ms(interval.high)}`;
+    `${abs.above} of ${abs.n} above ${formatMs(maxMs)}${abs.interpolated ? " (interpolated in its bucket)" : ""}, ` +
+    `P(> ${formatMs(maxMs)}) ≥ ${formatRatio(abs.pAboveLower)} at ${level}; ${level} interval ${formatMs(interval.low)}–${formatMs(interval.high)}`;
   const stableEstimate = bucketQuantile(q, stable);
   const stableN = stable.length === 0 ? 0 : Math.max(...stable.map((b) => b.count));
   const comparable =
@@ -118,7 +116,7 @@ function latencyJudgement(analysis: Analysis, evidence: Evidence): MetricJudgeme
     const allowed = 1 + analysis.compare.latency.maxIncrease;
     worse = mw.pValue < 1 - confidence && ratio > allowed;
     relText =
-      `vs stable ${quantileLabel(q)} ${ms(stableEstimate)} (${stableN} requests): ratio ${ratio.toFixed(2)}× ${ratio > allowed ? ">" : "≤"} ${allowed.toFixed(2)}×, ` +
+      `vs stable ${quantileLabel(q)} ${formatMs(stableEstimate)} (${stableN} requests): ratio ${ratio.toFixed(2)}× ${ratio > allowed ? ">" : "≤"} ${allowed.toFixed(2)}×, ` +
       `Mann–Whitney U ${Math.round(mw.u)}, z ${mw.z.toFixed(2)}, p ${pValue(mw.pValue)}, P(canary slower) ${mw.probabilityOfSuperiority.toFixed(2)}`;
   }
   const detail = `${absText}; ${relText}`;
@@ -152,15 +150,15 @@ function errorJudgement(analysis: Analysis, evidence: Evidence): MetricJudgement
     return {
       measurement: measurement(
         false,
-        `${canary.requests} requests < ${needed} needed to see ${pct(max)}`,
+        `${canary.requests} requests < ${needed} needed to see ${formatRatio(max)}`,
       ),
       verdict: "unsure",
-      why: `${canary.requests} requests, ${needed} needed to judge an error rate of ${pct(max)}`,
+      why: `${canary.requests} requests, ${needed} needed to judge an error rate of ${formatRatio(max)}`,
     };
   }
-  const level = `${Number((confidence * 100).toFixed(3))}%`;
+  const level = formatLevel(confidence);
   const lower = clopperPearsonLower(canary.errors, canary.requests, confidence);
-  const absText = `${canary.errors} of ${canary.requests} failed, ≥ ${pct(lower)} at ${level}`;
+  const absText = `${canary.errors} of ${canary.requests} failed, ≥ ${formatRatio(lower)} at ${level}`;
   let worse: boolean | undefined;
   let relText = "no stable traffic to compare";
   if (stable.requests >= needed) {
@@ -176,8 +174,8 @@ function errorJudgement(analysis: Analysis, evidence: Evidence): MetricJudgement
     const allowed = analysis.compare.errorRate.maxIncrease;
     worse = p < 1 - confidence && diff > allowed;
     relText =
-      `vs stable ${pct(stableRate)} (${stable.errors} of ${stable.requests}): difference ${diff >= 0 ? "+" : ""}${(diff * 100).toFixed(2)} pp ${diff > allowed ? ">" : "≤"} ${(allowed * 100).toFixed(2)} pp, ` +
-      `exact conditional test P(≥ ${canary.errors} of ${total} failures in the canary's ${pct(share)} share) = ${pValue(p)}`;
+      `vs stable ${formatRatio(stableRate)} (${stable.errors} of ${stable.requests}): difference ${diff >= 0 ? "+" : ""}${(diff * 100).toFixed(2)} pp ${diff > allowed ? ">" : "≤"} ${(allowed * 100).toFixed(2)} pp, ` +
+      `exact conditional test P(≥ ${canary.errors} of ${total} failures in the canary's ${formatRatio(share)} share) = ${pValue(p)}`;
   }
   return decideMetric(analysis.sla.mode, {
     above: rate > max,
