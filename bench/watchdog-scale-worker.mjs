@@ -1,11 +1,12 @@
 // Runs watchdog cycles in a process of its own, so its peak RSS is the
 // watchdog's alone. Usage: node bench/watchdog-scale-worker.mjs <bare repo> <prometheus url> <cycles>
 // Prints one JSON line: cycle times (ms), Prometheus requests per cycle, peak RSS (MB).
+
+import { watchSettings } from "../dist/config/watch-settings.js";
 import { GitWorkingCopy } from "../dist/gitops/repo.js";
 import { PrometheusClient } from "../dist/prometheus/client.js";
 import { runCycle } from "../dist/watchdog/cycle.js";
 import { silentLogger } from "../dist/watchdog/log.js";
-import { watchSettings } from "../dist/watchdog/settings.js";
 
 const [bare, prometheus, cyclesArg] = process.argv.slice(2);
 const cycles = Number(cyclesArg ?? 10);

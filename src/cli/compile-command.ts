@@ -1,7 +1,11 @@
 /** `meshcanary compile` and `meshcanary validate`. */
 import { join, resolve } from "node:path";
 import { compileRollouts } from "../compile/compile.js";
-import { loadProjectConfig, resolveApiVersion } from "../config/project-config.js";
+import {
+  loadProjectConfig,
+  resolveApiVersion,
+  resolveSpecPaths,
+} from "../config/project-config.js";
 import { OutOfDateError, UsageError } from "../errors.js";
 import { applyOutput } from "../output/write-output.js";
 import { compileProject, loadValidRollouts } from "../project.js";
@@ -19,7 +23,7 @@ export interface CompileFlags {
 export function compileCommand(paths: readonly string[], flags: CompileFlags, io: Console): void {
   const cwd = process.cwd();
   const config = loadProjectConfig(cwd, flags.config);
-  const specs = specPaths(paths, config.specs);
+  const specs = resolveSpecPaths(paths, config.specs);
   const out = flags.out === undefined ? config.out : resolve(cwd, flags.out);
   if (out === undefined)
     throw new UsageError("no output directory: give --out DIR or set out in meshcanary.yaml");
@@ -59,20 +63,11 @@ export function validateCommand(
 ): void {
   const cwd = process.cwd();
   const config = loadProjectConfig(cwd, flags.config);
-  const { rollouts, notes } = loadValidRollouts(specPaths(paths, config.specs), cwd);
+  const { rollouts, notes } = loadValidRollouts(resolveSpecPaths(paths, config.specs), cwd);
   for (const note of notes) io.note(note);
   // Compiling in memory also proves the manifests pass Istio's schema.
   compileRollouts(rollouts, { apiVersion: resolveApiVersion(flags.apiVersion, config) });
   io.out(`${count(rollouts.length, "rollout")} valid`);
-}
-
-function specPaths(
-  paths: readonly string[],
-  fromConfig: readonly string[] | undefined,
-): readonly string[] {
-  if (paths.length > 0) return paths;
-  if (fromConfig !== undefined) return fromConfig;
-  throw new UsageError("no spec paths: give PATHS or set specs in meshcanary.yaml");
 }
 
 function count(n: number, noun: string): string {

@@ -5,6 +5,7 @@
 import { isActive, phaseOf, stepOf } from "../analysis/decide.js";
 import { describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
+import { repoSpecs } from "../config/watch-settings.js";
 import { evaluateRollouts, filesNeedingHistory, type RolloutOutcome } from "../engine/evaluate.js";
 import { ExitCode, formatDiagnostic, UsageError } from "../errors.js";
 import { GitWorkingCopy } from "../gitops/repo.js";
@@ -14,7 +15,6 @@ import { rolloutSeries } from "../report/series.js";
 import { statusReport } from "../report/status-report.js";
 import { loadRollouts, rolloutsOfValidFiles } from "../rollout/load.js";
 import type { Rollout } from "../rollout/types.js";
-import { repoSpecs } from "../watchdog/settings.js";
 import type { Console } from "./console.js";
 import { type PrometheusFlags, prometheusConnection } from "./prometheus-options.js";
 import { writeFileAtomic } from "./write-file-atomic.js";

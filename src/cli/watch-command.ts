@@ -1,6 +1,7 @@
 /** `meshcanary watch`: the watchdog, as a loop or one cycle (`--once`). */
 
 import type { Server } from "node:http";
+import { watchSettings } from "../config/watch-settings.js";
 import { ExitCode, MeshcanaryError } from "../errors.js";
 import { GitWorkingCopy } from "../gitops/repo.js";
 import { PrometheusClient } from "../prometheus/client.js";
@@ -14,7 +15,6 @@ import {
 } from "../watchdog/http-server.js";
 import { createLogger } from "../watchdog/log.js";
 import { Overview } from "../watchdog/overview-pages.js";
-import { watchSettings } from "../watchdog/settings.js";
 import { Telemetry } from "../watchdog/telemetry.js";
 import { startWatchdog } from "../watchdog/watchdog.js";
 import { type ArgoCdFlags, argoCdFromFlags } from "./argocd-options.js";

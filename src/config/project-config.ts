@@ -10,7 +10,7 @@ import {
   type IstioApiVersion,
   normalizeApiVersion,
 } from "../compile/targets/istio.js";
-import { type Diagnostic, FileSystemError, InvalidConfigError } from "../errors.js";
+import { type Diagnostic, FileSystemError, InvalidConfigError, UsageError } from "../errors.js";
 import { readPackageJson } from "../package-files.js";
 import { displayPath } from "../rollout/load.js";
 import { toDiagnostic } from "../rollout/parse-rollouts.js";
@@ -101,6 +101,16 @@ export function resolveApiVersion(
 ): IstioApiVersion {
   if (flag !== undefined) return normalizeApiVersion(flag);
   return config.apiVersion ?? DEFAULT_ISTIO_API_VERSION;
+}
+
+/** The spec paths of `compile` and `validate`: PATHS, else meshcanary.yaml's `specs`. */
+export function resolveSpecPaths(
+  paths: readonly string[],
+  fromConfig: readonly string[] | undefined,
+): readonly string[] {
+  if (paths.length > 0) return paths;
+  if (fromConfig !== undefined) return fromConfig;
+  throw new UsageError("no spec paths: give PATHS or set specs in meshcanary.yaml");
 }
 
 let validator: ReturnType<ReturnType<typeof createAjv>["compile"]> | undefined;

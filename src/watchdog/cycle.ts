@@ -13,7 +13,7 @@ import {
   rolloutDir,
   rootKustomization,
 } from "../compile/compile.js";
-import type { IstioApiVersion } from "../compile/targets/istio.js";
+import type { WatchSettings } from "../config/watch-settings.js";
 import { type Actionable, applyDecision, decisionTime } from "../engine/apply-decision.js";
 import { evaluateRollouts, filesNeedingHistory, type RolloutOutcome } from "../engine/evaluate.js";
 import { type Diagnostic, formatDiagnostic } from "../errors.js";
@@ -26,14 +26,6 @@ import type { ArgoCdSync } from "./argocd.js";
 import { crashPoint, crashWhile } from "./crash-points.js";
 import type { Logger } from "./log.js";
 import type { Telemetry } from "./telemetry.js";
-
-export interface WatchSettings {
-  /** Spec paths, relative to the repository root. */
-  readonly specs: readonly string[];
-  /** Output directory, relative to the repository root. */
-  readonly out: string;
-  readonly apiVersion: IstioApiVersion;
-}
 
 export interface CycleDeps {
   readonly repo: GitOpsRepo;

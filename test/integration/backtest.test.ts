@@ -11,11 +11,11 @@ import { expect } from "chai";
 import { parse } from "yaml";
 import { commitSubject } from "../../src/analysis/explain.js";
 import { type BacktestResult, replay } from "../../src/backtest/replay.js";
+import { watchSettings } from "../../src/config/watch-settings.js";
 import { GitWorkingCopy } from "../../src/gitops/repo.js";
 import { PrometheusClient } from "../../src/prometheus/client.js";
 import { runCycle } from "../../src/watchdog/cycle.js";
 import { createLogger } from "../../src/watchdog/log.js";
-import { watchSettings } from "../../src/watchdog/settings.js";
 import {
   at,
   FROM,

@@ -9,12 +9,12 @@ import type { ServerResponse } from "node:http";
 import { type AddressInfo, createServer, type Socket } from "node:net";
 import { expect } from "chai";
 import fetch from "node-fetch";
+import { watchSettings } from "../../src/config/watch-settings.js";
 import { GitWorkingCopy } from "../../src/gitops/repo.js";
 import { PrometheusClient } from "../../src/prometheus/client.js";
 import { type CycleDeps, runCycle } from "../../src/watchdog/cycle.js";
 import { startHealthServer } from "../../src/watchdog/http-server.js";
 import { createLogger } from "../../src/watchdog/log.js";
-import { watchSettings } from "../../src/watchdog/settings.js";
 import { Telemetry } from "../../src/watchdog/telemetry.js";
 import { startWatchdog } from "../../src/watchdog/watchdog.js";
 import type { BareRemote } from "../support/git-remote.js";
@@ -238,10 +238,13 @@ describe("watchdog fault matrix (stand-in Prometheus, real git)", function () {
     );
     const port = (http.address() as { port: number }).port;
     try {
-      await new Promise((r) => setTimeout(r, 1500));
-      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
-      expect(health.status).to.equal(503);
-      expect(await health.json()).to.deep.equal({
+      // Before the first cycle has failed, /healthz is 503 without an error: wait for the error.
+      const health = await waitFor("a failed cycle on /healthz", async () => {
+        const answer = await fetch(`http://127.0.0.1:${port}/healthz`);
+        const body = (await answer.json()) as { lastError?: string };
+        return answer.status === 503 && body.lastError !== undefined ? body : undefined;
+      });
+      expect(health).to.deep.equal({
         status: "failing",
         lastSuccess: null,
         lastError: "Prometheus query_range: HTTP 500 Internal Server Error",
@@ -251,8 +254,11 @@ describe("watchdog fault matrix (stand-in Prometheus, real git)", function () {
       expect(metrics).to.match(/meshcanary_query_duration_seconds_count\{result="error"\} [1-9]/);
       // Prometheus is back: the loop resumes and decides.
       respond = (q, res) => json(res, 200, answer(q, "v2"));
-      await new Promise((r) => setTimeout(r, 2500));
-      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).to.equal(200);
+      await waitFor(
+        "/healthz to turn 200",
+        async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200,
+      );
+      await waitFor("the advance", () => decisionSubjects({ remote })[0]);
       expect(decisionSubjects({ remote })[0]).to.equal("advance recs/recommend: 20% → 50%");
     } finally {
       controller.abort();

@@ -4,11 +4,11 @@
  * the weights pushed there, and a real Prometheus scraping the simulator.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { watchSettings } from "../../src/config/watch-settings.js";
 import { GitWorkingCopy } from "../../src/gitops/repo.js";
 import { PrometheusClient } from "../../src/prometheus/client.js";
 import type { CycleDeps } from "../../src/watchdog/cycle.js";
 import { createLogger, type Logger } from "../../src/watchdog/log.js";
-import { watchSettings } from "../../src/watchdog/settings.js";
 import type { BareRemote } from "./git-remote.js";
 import type { SpecDoc } from "./make-spec.js";
 import { type PrometheusServer, startPrometheus } from "./prometheus-server.js";

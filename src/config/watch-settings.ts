@@ -5,14 +5,23 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import type { IstioApiVersion } from "../compile/targets/istio.js";
+import { UsageError } from "../errors.js";
 import {
   CONFIG_FILE,
   type ProjectConfig,
   parseProjectConfig,
   resolveApiVersion,
-} from "../config/project-config.js";
-import { UsageError } from "../errors.js";
-import type { WatchSettings } from "./cycle.js";
+} from "./project-config.js";
+
+/** What the watchdog reads from its repository and flags. */
+export interface WatchSettings {
+  /** Spec paths, relative to the repository root. */
+  readonly specs: readonly string[];
+  /** Output directory, relative to the repository root. */
+  readonly out: string;
+  readonly apiVersion: IstioApiVersion;
+}
 
 export interface SettingFlags {
   readonly specs?: string;
