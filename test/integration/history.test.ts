@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
+import { ISTIO_DURATION_BUCKETS_MS } from "../../src/analysis/histogram.js";
 import { requestsQuery } from "../../src/analysis/promql.js";
 import { DEFAULT_SELECTORS } from "../../src/rollout/types.js";
 import { listBlocks, startPrometheusOnHistory } from "../support/backfill.js";
@@ -16,7 +17,6 @@ import {
   type HistorySpec,
   historyOpenMetrics,
   historyScrapes,
-  ISTIO_DEFAULT_BUCKETS_MS,
   type ResponseCode,
   type ScrapeTruth,
   type VersionBehaviour,
@@ -182,7 +182,7 @@ describe("backfilled Istio history", function () {
         await prom.query(`istio_request_duration_milliseconds_bucket{${sel}}`, t),
         "le",
       );
-      const les = [...ISTIO_DEFAULT_BUCKETS_MS.map(String), "+Inf"];
+      const les = [...ISTIO_DURATION_BUCKETS_MS.map(String), "+Inf"];
       expect(buckets).to.deep.equal(new Map(les.map((le, i) => [le, c.buckets[i]])));
       const [count] = await prom.query(`istio_request_duration_milliseconds_count{${sel}}`, t);
       expect(count?.value).to.equal(c.count);

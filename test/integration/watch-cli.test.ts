@@ -260,10 +260,9 @@ describe("meshcanary watch (process)", function () {
       h.remote.root,
     );
     await waitFor("the watchdog to start", () => w.output().stderr.includes('"msg":"watching"'));
-    const sent = Date.now();
     w.child.kill("SIGTERM");
+    // How soon it stops is bounded by the test's timeout; speed lives in bench/.
     expect(await w.exited).to.equal(0);
-    expect(Date.now() - sent).to.be.lessThan(10_000);
     expect(w.output().stderr).to.contain('"msg":"stopped"');
   });
 });

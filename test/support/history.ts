@@ -85,9 +85,6 @@ export interface HistorySpec {
   readonly labels?: "istio" | "minimal";
 }
 
-/** Istio's default buckets for istio_request_duration_milliseconds (before +Inf), as the judge knows them. */
-export const ISTIO_DEFAULT_BUCKETS_MS = ISTIO_DURATION_BUCKETS_MS;
-
 export const DEFAULT_SCRAPE_INTERVAL_MS = 15_000;
 
 export type ResponseCode = "200" | "503";
@@ -98,7 +95,7 @@ const COUNTER_REPORTERS: readonly Reporter[] = ["source", "destination"];
 export interface CodeTruth {
   /** istio_requests_total (both reporters) and the histogram's _count. */
   readonly count: number;
-  /** Cumulative `le` buckets: one per ISTIO_DEFAULT_BUCKETS_MS, then +Inf (equal to `count`). */
+  /** Cumulative `le` buckets: one per ISTIO_DURATION_BUCKETS_MS, then +Inf (equal to `count`). */
   readonly buckets: readonly number[];
   /** The histogram's _sum. */
   readonly sumMs: number;
@@ -136,7 +133,7 @@ export interface HistoryFileInfo {
 
 const REQUESTS = "istio_requests";
 const DURATION = "istio_request_duration_milliseconds";
-const BUCKET_LABELS = [...ISTIO_DEFAULT_BUCKETS_MS.map((b) => String(b)), "+Inf"];
+const BUCKET_LABELS = [...ISTIO_DURATION_BUCKETS_MS.map((b) => String(b)), "+Inf"];
 const NB = BUCKET_LABELS.length;
 
 /**
@@ -384,7 +381,7 @@ function leCumulative(perBucket: readonly number[]): number[] {
 function bucketModel(medianMs: number, sigma: number): BucketModel {
   const probs = new Array<number>(NB).fill(0);
   const means = new Array<number>(NB).fill(0);
-  const bounds = ISTIO_DEFAULT_BUCKETS_MS;
+  const bounds = ISTIO_DURATION_BUCKETS_MS;
   if (sigma === 0) {
     let i = bounds.findIndex((b) => medianMs <= b);
     if (i < 0) i = NB - 1;

@@ -12,6 +12,7 @@ import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { Counter, Histogram, Registry } from "prom-client";
 import { parse } from "yaml";
+import { ISTIO_DURATION_BUCKETS_MS } from "../../src/analysis/histogram.js";
 
 export interface VersionBehaviour {
   /** Median latency in ms; latencies are lognormal around it. */
@@ -51,12 +52,6 @@ export interface SimulatedRequest {
   readonly responseCode: 200 | 500 | 503;
   readonly responseFlags: "-" | "UH";
 }
-
-/** Istio's default buckets for istio_request_duration_milliseconds. */
-export const ISTIO_DURATION_BUCKETS_MS = [
-  1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000, 300000, 600000,
-  1800000, 3600000,
-] as const;
 
 const LABELS = [
   "reporter",

@@ -1,16 +1,14 @@
 import { expect } from "chai";
 import type { Evidence } from "../../src/analysis/evidence.js";
 import { commitMessage, commitSubject } from "../../src/analysis/explain.js";
-import { bucketQuantile } from "../../src/analysis/histogram.js";
+import { bucketQuantile, ISTIO_DURATION_BUCKETS_MS } from "../../src/analysis/histogram.js";
 import { judge } from "../../src/analysis/judge.js";
 import { checkTimes, latestCheckTime } from "../../src/engine/check-times.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
 
-const ISTIO_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
-
 /** Cumulative buckets with `n` observations all at `ms`. */
 function bucketsAt(ms: number, n: number) {
-  return [...ISTIO_BUCKETS, Number.POSITIVE_INFINITY].map((le) => ({
+  return [...ISTIO_DURATION_BUCKETS_MS, Number.POSITIVE_INFINITY].map((le) => ({
     le,
     count: ms <= le ? n : 0,
   }));
