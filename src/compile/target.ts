@@ -7,6 +7,11 @@
  */
 import type { Rollout } from "../rollout/types.js";
 
+/** Every target's manifests carry this label, valued `meshcanary`, ... */
+export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+/** ... and this annotation: the spec's path relative to the repository root. */
+export const SOURCE_ANNOTATION = "meshcanary.dev/source";
+
 /** A Kubernetes object as a target renders it, before it is written as canonical YAML. */
 export interface Manifest {
   readonly apiVersion: string;

@@ -8,7 +8,7 @@
  * should round before calling. n = 0 carries no information: lower 0, upper 1.
  */
 
-import { betaQuantile, normalQuantile } from "./distributions.js";
+import { betaQuantile } from "./distributions.js";
 
 interface Trials {
   readonly k: number;
@@ -45,35 +45,4 @@ export function clopperPearsonUpper(k: number, n: number, confidence: number): n
   const t = trials(k, n, confidence);
   if (t.k === t.n) return 1;
   return betaQuantile(confidence, t.k + 1, t.n - t.k);
-}
-
-/** Centre and half-width of the Wilson score interval for z = Φ⁻¹(c). */
-function wilson(t: Trials, confidence: number): { centre: number; half: number } {
-  const z = normalQuantile(confidence);
-  const phat = t.k / t.n;
-  const z2n = (z * z) / t.n;
-  const denominator = 1 + z2n;
-  return {
-    centre: (phat + z2n / 2) / denominator,
-    half: (z / denominator) * Math.sqrt((phat * (1 - phat)) / t.n + z2n / (4 * t.n)),
-  };
-}
-
-/**
- * One-sided Wilson score lower bound (z = Φ⁻¹(c)): approximate, but never
- * outside [0, 1] and better behaved than the Wald bound for small k.
- */
-export function wilsonLower(k: number, n: number, confidence: number): number {
-  const t = trials(k, n, confidence);
-  if (t.n === 0 || t.k === 0) return 0; // the formula gives 0 up to rounding
-  const { centre, half } = wilson(t, confidence);
-  return Math.max(0, centre - half);
-}
-
-/** One-sided Wilson score upper bound (z = Φ⁻¹(c)). */
-export function wilsonUpper(k: number, n: number, confidence: number): number {
-  const t = trials(k, n, confidence);
-  if (t.n === 0 || t.k === t.n) return 1;
-  const { centre, half } = wilson(t, confidence);
-  return Math.min(1, centre + half);
 }

@@ -3,8 +3,6 @@
 export {
   clopperPearsonLower,
   clopperPearsonUpper,
-  wilsonLower,
-  wilsonUpper,
 } from "./binomial-bounds.js";
 export {
   betaQuantile,

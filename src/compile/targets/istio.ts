@@ -5,7 +5,13 @@
  * templates/*.json.hbs and checked against Istio's schema.
  */
 import type { Rollout, Subset } from "../../rollout/types.js";
-import type { Manifest, MetricIdentity, RoutingTarget } from "../target.js";
+import {
+  MANAGED_BY_LABEL,
+  type Manifest,
+  type MetricIdentity,
+  type RoutingTarget,
+  SOURCE_ANNOTATION,
+} from "../target.js";
 import { renderJsonTemplate } from "../templates.js";
 import { istioSchemaProblems } from "./istio-schema.js";
 
@@ -82,7 +88,10 @@ function viewOf(rollout: Rollout, apiVersion: IstioApiVersion): object {
     apiVersion,
     name: rollout.name,
     namespace: rollout.namespace,
-    source: rollout.source.relativePath,
+    metadata: {
+      labels: { [MANAGED_BY_LABEL]: "meshcanary" },
+      annotations: { [SOURCE_ANNOTATION]: rollout.source.relativePath },
+    },
     host: rollout.service.host,
     hosts: rollout.hosts,
     gateways: rollout.gateways,
