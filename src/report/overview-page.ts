@@ -7,7 +7,7 @@
  * meta refresh.
  */
 import { type Html, html, pageHead } from "./html.js";
-import { REPORT_STYLE } from "./render-report.js";
+import { REPORT_STYLE } from "./report-style.js";
 import { isoUtc } from "./svg-chart.js";
 
 export interface OverviewCheck {

@@ -3,6 +3,16 @@
  * cleaning, linear scales, "nice" value and time ticks, tick labels, and SVG
  * path data for line series (gaps break the line) and step series. Everything
  * here is pure and deterministic.
+ *
+ * Why not d3-scale and d3-shape: they would replace about 160 of these lines
+ * (linearScale, niceTicks, time ticks, linePath, stepPath) but bring ten
+ * packages (the two, d3-array, -format, -interpolate, -time, -time-format,
+ * -color, -path and internmap) to a tool with seven runtime dependencies. What stays
+ * ours either way is most of the work: the ±1e300 axis clamp, dates past
+ * year 275760, UTC-only labels, SI tick labels, and coordinates rounded to
+ * fixed digits so the page's bytes are golden-testable; d3's tick and path
+ * output would change those bytes and tie them to d3's release. Revisit if
+ * the report gains log scales, zoom or area charts.
  */
 
 /** A finite number, or `null` for a gap (`null`, `undefined`, NaN, ±Infinity). */

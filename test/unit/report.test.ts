@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { escapeHtml, renderReport } from "../../src/report/render-report.js";
+import { escapeHtml } from "../../src/report/html.js";
+import { renderReport } from "../../src/report/render-report.js";
 import type { ReportData } from "../../src/report/report-data.js";
 import {
   formatTick,
