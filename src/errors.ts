@@ -60,13 +60,29 @@ export class MeshcanaryError extends Error {
   }
 }
 
-/** One or more problems in the rollout specs or project config; nothing was written. */
+/** One or more problems in the rollout specs; nothing was written. */
 export class InvalidSpecError extends MeshcanaryError {
   readonly diagnostics: readonly Diagnostic[];
-  constructor(diagnostics: readonly Diagnostic[]) {
+  constructor(
+    diagnostics: readonly Diagnostic[],
+    kind: { code: string; exitCode: ExitCode } = {
+      code: "INVALID_SPEC",
+      exitCode: ExitCode.invalid,
+    },
+  ) {
     const sorted = sortDiagnostics(diagnostics);
-    super(sorted.map(formatDiagnostic).join("\n"), "INVALID_SPEC", ExitCode.invalid);
+    super(sorted.map(formatDiagnostic).join("\n"), kind.code, kind.exitCode);
     this.diagnostics = sorted;
+  }
+}
+
+/**
+ * Problems in meshcanary.yaml, as `file:line:col: key: message`. Its values
+ * are settings, like flags: a usage error (exit 2), found before anything runs.
+ */
+export class InvalidConfigError extends InvalidSpecError {
+  constructor(diagnostics: readonly Diagnostic[]) {
+    super(diagnostics, { code: "INVALID_CONFIG", exitCode: ExitCode.usage });
   }
 }
 

@@ -7,7 +7,7 @@ import { type CompileOptions, compileRollouts, type IstioApiVersion } from "./co
 import { ExitCode, InvalidSpecError, MeshcanaryError } from "./errors.js";
 import { type OutputPlan, planOutput } from "./output/write-output.js";
 import { loadRollouts } from "./spec/load.js";
-import type { Rollout } from "./spec/types.js";
+import { ROLLOUT_API_VERSION, ROLLOUT_KIND, type Rollout } from "./spec/types.js";
 
 export interface ProjectSettings {
   /** Spec files or directories. */
@@ -34,12 +34,19 @@ export function loadValidRollouts(
   if (loaded.diagnostics.length > 0) throw new InvalidSpecError(loaded.diagnostics);
   if (loaded.rollouts.length === 0) {
     throw new MeshcanaryError(
-      `no meshcanary.dev/v1alpha1 Rollout documents in ${specs.join(", ")}`,
+      noRolloutsMessage(specs, loaded.skipped),
       "NO_ROLLOUTS",
       ExitCode.invalid,
     );
   }
   return { rollouts: loaded.rollouts.map((r) => r.rollout), notes: loaded.notes };
+}
+
+/** Says what was read instead, so a look-alike that was skipped can be found. */
+export function noRolloutsMessage(specs: readonly string[], skipped: readonly string[]): string {
+  const head = `no ${ROLLOUT_API_VERSION} ${ROLLOUT_KIND} documents in ${specs.join(", ")}`;
+  if (skipped.length === 0) return `${head}: no YAML documents found`;
+  return [`${head}; passed over:`, ...skipped.map((s) => `  ${s}`)].join("\n");
 }
 
 export function compileProject(settings: ProjectSettings): CompiledProject {

@@ -32,6 +32,19 @@ export type Decision =
     }
   | { readonly action: "promote"; readonly from: number; readonly basis: readonly CheckResult[] };
 
+/** `status.phase` when written, else `Steady` (no canary), `Progressing` (weight > 0) or `Pending`. */
+export function phaseOf(rollout: Rollout): string {
+  if (rollout.status?.phase !== undefined) return rollout.status.phase;
+  if (rollout.canary === undefined) return "Steady";
+  return rollout.traffic.canaryWeight > 0 ? "Progressing" : "Pending";
+}
+
+/** 1-based index of the current weight in `traffic.steps`, 0 before the first. */
+export function stepOf(rollout: Rollout): number {
+  const { steps, canaryWeight } = rollout.traffic;
+  return steps.filter((s) => s <= canaryWeight).length;
+}
+
 /** A rollout the watchdog acts on: a canary, a weight above 0, and no final phase. */
 export function isActive(rollout: Rollout): boolean {
   const phase = rollout.status?.phase;

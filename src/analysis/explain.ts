@@ -21,15 +21,20 @@ export function describeMeasurement(m: Measurement): string {
   return `${m.metric} ${formatValue(m.value, m.unit)} ${op} ${formatValue(m.threshold, m.unit)}`;
 }
 
-export function describeCheck(check: CheckResult): string {
-  const time = new Date(check.at).toISOString();
+/** What a check found, one part each: every measurement against its threshold, the reason, the request count. */
+export function checkFindings(check: CheckResult): string[] {
   // The details carry the arithmetic (counts, bounds, p-values), so a person can check a verdict.
   const parts = check.measurements.map((m) =>
     m.detail === undefined ? describeMeasurement(m) : `${describeMeasurement(m)} (${m.detail})`,
   );
   if (check.reason !== undefined) parts.push(check.reason);
   parts.push(`${Math.round(check.requests)} canary requests`);
-  return `${time} ${check.kind}: ${parts.join("; ")}`;
+  return parts;
+}
+
+export function describeCheck(check: CheckResult): string {
+  const time = new Date(check.at).toISOString();
+  return `${time} ${check.kind}: ${checkFindings(check).join("; ")}`;
 }
 
 export function commitSubject(

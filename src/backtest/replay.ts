@@ -122,10 +122,15 @@ function startWeight(rollout: Rollout): number {
  */
 function startingRollout(input: ReplayInput, fromMs: number): Rollout {
   const at = new Date(fromMs).toISOString();
-  const text = applyDecisionEdit(input.text, input.rollout.source.documentIndex, {
-    canaryWeight: startWeight(input.rollout),
-    status: { phase: "Progressing", stepStartedAt: at, reason: "backtest start" },
-  });
+  const text = applyDecisionEdit(
+    input.text,
+    input.rollout.source.documentIndex,
+    {
+      canaryWeight: startWeight(input.rollout),
+      status: { phase: "Progressing", stepStartedAt: at, reason: "backtest start" },
+    },
+    input.rollout.source.file,
+  );
   return reparse(text, input.rollout);
 }
 

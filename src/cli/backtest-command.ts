@@ -18,18 +18,22 @@ import { PrometheusClient } from "../prometheus/client.js";
 import { renderReport } from "../report/render-report.js";
 import { loadRollouts, rolloutsOfValidFiles, type SpecCache } from "../spec/load.js";
 import type { Console } from "./console.js";
-import { durationFlag, parseTimeFlag } from "./flag-values.js";
+import type { TimeFlag } from "./flag-values.js";
+import { type PrometheusFlags, prometheusConnection } from "./prometheus-options.js";
 import { writeFileAtomic } from "./write-file-atomic.js";
 
-export interface BacktestFlags {
+export interface BacktestFlags extends PrometheusFlags {
   readonly prometheus: string;
-  readonly from: string;
-  readonly to: string;
-  readonly step?: string;
+  readonly from: TimeFlag;
+  /** Default `now`. */
+  readonly to: TimeFlag;
+  /** ms; default: the spec's analysis.interval. */
+  readonly step?: number;
   readonly report?: string;
   readonly json?: boolean;
   readonly rollout?: string;
-  readonly queryTimeout: string;
+  /** Per Prometheus request, ms (`--query-timeout`, default 30s). */
+  readonly queryTimeout: number;
 }
 
 /** More cycles than this is a typo in --from or --step, not a backtest. */
@@ -42,11 +46,12 @@ export async function backtestCommand(
 ): Promise<number> {
   if (paths.length === 0) throw new UsageError("give the spec files or directories to replay");
   const nowMs = Date.now();
-  const fromMs = parseTimeFlag("--from", flags.from, nowMs);
-  const toMs = parseTimeFlag("--to", flags.to, nowMs);
-  if (fromMs >= toMs) throw new UsageError(`--from ${flags.from} is not before --to ${flags.to}`);
-  const stepMs = flags.step === undefined ? undefined : durationFlag("--step", flags.step);
-  const timeoutMs = durationFlag("--query-timeout", flags.queryTimeout);
+  const fromMs = flags.from.at(nowMs);
+  const toMs = flags.to.at(nowMs);
+  if (fromMs >= toMs)
+    throw new UsageError(`--from ${flags.from.text} is not before --to ${flags.to.text}`);
+  const stepMs = flags.step;
+  const connection = prometheusConnection(flags);
 
   const cwd = process.cwd();
   // The texts as validated, kept for the replay's edits (no second read that could differ).
@@ -74,7 +79,7 @@ export async function backtestCommand(
   const minStep = stepMs ?? Math.min(...withCanary.map((r) => r.analysis.intervalMs));
   if ((toMs - fromMs) / minStep > MAX_CYCLES)
     throw new UsageError(
-      `${flags.from} … ${flags.to} at ${flags.step ?? "the spec's interval"} is more than ${MAX_CYCLES.toLocaleString("en")} cycles`,
+      `--from ${flags.from.text} … --to ${flags.to.text} at ${stepMs === undefined ? "the spec's interval" : `--step ${stepMs / 1000}s`} is more than ${MAX_CYCLES.toLocaleString("en")} cycles`,
     );
 
   const result = await replay(
@@ -83,7 +88,7 @@ export async function backtestCommand(
       text: (read.get(resolve(cwd, rollout.source.file)) as { text: string }).text,
     })),
     {
-      metrics: new PrometheusClient({ url: flags.prometheus, timeoutMs }),
+      metrics: new PrometheusClient({ ...connection, timeoutMs: flags.queryTimeout }),
       fromMs,
       toMs,
       ...(stepMs === undefined ? {} : { stepMs }),
@@ -92,7 +97,11 @@ export async function backtestCommand(
 
   if (flags.report !== undefined) {
     const [only] = result.timelines as [RolloutTimeline];
-    writeFileAtomic(flags.report, renderReport(await timelineReport(result, only)));
+    writeFileAtomic(
+      flags.report,
+      renderReport(await timelineReport(result, only)),
+      `--report ${flags.report}`,
+    );
   }
   if (flags.json === true) io.out(JSON.stringify(timelineJson(result), null, 2));
   else for (const line of timelineText(result)) io.out(line);

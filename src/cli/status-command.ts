@@ -2,7 +2,7 @@
  * `meshcanary status`: each rollout's phase, weight and step, and what the
  * watchdog would see and decide now (same evaluation code as the watchdog).
  */
-import { isActive } from "../analysis/decide.js";
+import { isActive, phaseOf, stepOf } from "../analysis/decide.js";
 import { describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
 import { ExitCode, formatDiagnostic, UsageError } from "../errors.js";
@@ -20,19 +20,20 @@ import {
 } from "../watchdog/evaluate.js";
 import { repoSpecs } from "../watchdog/settings.js";
 import type { Console } from "./console.js";
-import { durationFlag } from "./flag-values.js";
+import { type PrometheusFlags, prometheusConnection } from "./prometheus-options.js";
 import { writeFileAtomic } from "./write-file-atomic.js";
 
-export interface StatusFlags {
+export interface StatusFlags extends PrometheusFlags {
   readonly prometheus: string;
   readonly repo?: string;
   readonly branch: string;
   readonly specs?: string;
   readonly json?: boolean;
-  readonly queryTimeout: string;
+  /** Per Prometheus request, ms (`--query-timeout`, default 5s). */
+  readonly queryTimeout: number;
   readonly report?: string;
-  /** How much history `--report` draws, e.g. `1h`. */
-  readonly reportRange: string;
+  /** How much history `--report` draws, ms (`--report-range`, default 1h). */
+  readonly reportRange: number;
   readonly rollout?: string;
 }
 
@@ -49,12 +50,6 @@ export interface RolloutStatusView {
   readonly next?: string;
 }
 
-export function phaseOf(rollout: Rollout): string {
-  if (rollout.status?.phase !== undefined) return rollout.status.phase;
-  if (rollout.canary === undefined) return "Steady";
-  return rollout.traffic.canaryWeight > 0 ? "Progressing" : "Pending";
-}
-
 export function statusView(rollout: Rollout, outcome?: RolloutOutcome): RolloutStatusView {
   const { steps, canaryWeight } = rollout.traffic;
   const newest = outcome?.checks[0];
@@ -63,7 +58,7 @@ export function statusView(rollout: Rollout, outcome?: RolloutOutcome): RolloutS
     phase: phaseOf(rollout),
     active: isActive(rollout),
     weight: canaryWeight,
-    step: steps.filter((s) => s <= canaryWeight).length,
+    step: stepOf(rollout),
     steps,
     ...(newest === undefined ? {} : { lastCheck: describeCheck(newest) }),
     ...(outcome === undefined ? {} : { next: `${outcome.decision.action}: ${outcome.reason}` }),
@@ -85,8 +80,7 @@ export async function statusCommand(
   flags: StatusFlags,
   io: Console,
 ): Promise<number> {
-  const timeoutMs = durationFlag("--query-timeout", flags.queryTimeout);
-  const reportRangeMs = durationFlag("--report-range", flags.reportRange);
+  const connection = prometheusConnection(flags);
   let cwd = process.cwd();
   let specs = paths;
   let repo: GitWorkingCopy | undefined;
@@ -109,7 +103,7 @@ export async function statusCommand(
   if (flags.rollout !== undefined && rollouts.length === 0)
     throw new UsageError(`--rollout ${flags.rollout}: no such rollout in the given specs`);
   const reported = flags.report === undefined ? undefined : reportedRollout(rollouts);
-  const metrics = new PrometheusClient({ url: flags.prometheus, timeoutMs });
+  const metrics = new PrometheusClient({ ...connection, timeoutMs: flags.queryTimeout });
   const nowMs = Date.now();
   const evaluation = await evaluateRollouts(rollouts, {
     metrics,
@@ -133,14 +127,14 @@ export async function statusCommand(
     reported !== undefined &&
     evaluation.metricsErrors.length === 0
   ) {
-    const range = { fromMs: nowMs - reportRangeMs, toMs: nowMs };
+    const range = { fromMs: nowMs - flags.reportRange, toMs: nowMs };
     const series = await rolloutSeries(metrics, reported, range.fromMs, range.toMs).catch(
       (error: unknown) => {
         throw new MetricsQueryError((error as Error).message, "report");
       },
     );
     const data = statusReport(reported, byRollout.get(reported), series, range, phaseOf(reported));
-    writeFileAtomic(flags.report, renderReport(data));
+    writeFileAtomic(flags.report, renderReport(data), `--report ${flags.report}`);
     io.note(`report written to ${flags.report}`);
   }
   if (evaluation.metricsErrors.length > 0) {

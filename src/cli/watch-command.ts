@@ -1,53 +1,125 @@
 /** `meshcanary watch`: the watchdog, as a loop or one cycle (`--once`). */
 
-import { ExitCode, UsageError } from "../errors.js";
+import type { Server } from "node:http";
+import { ExitCode, MeshcanaryError, UsageError } from "../errors.js";
 import { GitWorkingCopy } from "../gitops/repo.js";
 import { PrometheusClient } from "../prometheus/client.js";
 import { argoCdSync } from "../watchdog/argocd.js";
 import { type CycleReport, runCycle } from "../watchdog/cycle.js";
-import { startHealthServer } from "../watchdog/http-server.js";
+import {
+  type Health,
+  type ListenAddress,
+  startHealthServer,
+  stuckAfterMs,
+} from "../watchdog/http-server.js";
 import { createLogger } from "../watchdog/log.js";
+import { Overview } from "../watchdog/overview-pages.js";
 import { watchSettings } from "../watchdog/settings.js";
 import { Telemetry } from "../watchdog/telemetry.js";
 import { startWatchdog } from "../watchdog/watchdog.js";
 import type { Console } from "./console.js";
-import { durationFlag } from "./flag-values.js";
 import { formatOutcomes } from "./outcomes.js";
+import { type PrometheusFlags, prometheusConnection } from "./prometheus-options.js";
 
-export interface WatchFlags {
+export interface WatchFlags extends PrometheusFlags {
   readonly repo: string;
   readonly prometheus: string;
   readonly branch: string;
   readonly specs?: string;
   readonly out?: string;
   readonly apiVersion?: string;
-  readonly interval: string;
+  /** Longest time between cycles, ms (`--interval`, default 10s). */
+  readonly interval: number;
   readonly workdir?: string;
-  readonly listen?: string;
+  readonly listen?: ListenAddress;
   readonly once?: boolean;
   readonly dryRun?: boolean;
   readonly argocdUrl?: string;
   readonly argocdApp?: string;
-  readonly queryTimeout: string;
+  /** Per Prometheus request, ms (`--query-timeout`, default 5s). */
+  readonly queryTimeout: number;
   readonly authorName: string;
   readonly authorEmail: string;
 }
 
 export async function watchCommand(flags: WatchFlags, io: Console): Promise<number> {
-  const loopIntervalMs = durationFlag("--interval", flags.interval);
-  const timeoutMs = durationFlag("--query-timeout", flags.queryTimeout);
   if ((flags.argocdUrl === undefined) !== (flags.argocdApp === undefined)) {
     throw new UsageError("--argocd-url and --argocd-app go together");
   }
-  const token = process.env.ARGOCD_AUTH_TOKEN;
-  const log = createLogger({ secrets: token === undefined ? [] : [token] });
   const telemetry = new Telemetry();
   const metrics = new PrometheusClient({
-    url: flags.prometheus,
-    timeoutMs,
+    ...prometheusConnection(flags),
+    timeoutMs: flags.queryTimeout,
     onRequest: (seconds, ok) =>
       telemetry.queryDuration.observe({ result: ok ? "ok" : "error" }, seconds),
   });
+  const overview = new Overview({ metrics, loopIntervalMs: flags.interval });
+  let health: () => Health = () => ({});
+  // Bound before the first git or Prometheus call, in every mode: the address is
+  // the watchdog's own, and a refused one will not come back by retrying.
+  const server =
+    flags.listen === undefined
+      ? undefined
+      : await listen(flags.listen, {
+          telemetry,
+          health: () => health(),
+          staleAfterMs: Math.max(3 * flags.interval, 30_000),
+          stuckAfterMs: stuckAfterMs(flags.interval),
+          pages: overview,
+        });
+  try {
+    return await watch(flags, io, { telemetry, metrics, overview }, (h) => {
+      health = h;
+    });
+  } finally {
+    await new Promise<void>((resolve) =>
+      server === undefined ? resolve() : server.close(() => resolve()),
+    );
+  }
+}
+
+/** Why the OS refuses an address, in words; other errors keep their own message. */
+const REFUSED: Readonly<Record<string, string>> = {
+  EADDRINUSE: "the address is already in use",
+  EACCES: "permission denied",
+  EADDRNOTAVAIL: "no interface of this machine has that address",
+};
+
+async function listen(
+  address: ListenAddress,
+  options: Parameters<typeof startHealthServer>[1],
+): Promise<Server> {
+  try {
+    return await startHealthServer(address, options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    const why =
+      REFUSED[code] === undefined ? (error as Error).message : `${REFUSED[code]} (${code})`;
+    throw new MeshcanaryError(
+      `--listen ${formatAddress(address)}: cannot listen: ${why}`,
+      "LISTEN",
+      ExitCode.external,
+      { cause: error },
+    );
+  }
+}
+
+function formatAddress({ host, port }: ListenAddress): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+async function watch(
+  flags: WatchFlags,
+  io: Console,
+  {
+    telemetry,
+    metrics,
+    overview,
+  }: { telemetry: Telemetry; metrics: PrometheusClient; overview: Overview },
+  serveHealth: (health: () => Health) => void,
+): Promise<number> {
+  const token = process.env.ARGOCD_AUTH_TOKEN;
+  const log = createLogger({ secrets: token === undefined ? [] : [token] });
   const repo = await GitWorkingCopy.open({
     remote: flags.repo,
     branch: flags.branch,
@@ -86,27 +158,22 @@ export async function watchCommand(flags: WatchFlags, io: Console): Promise<numb
   const stop = () => controller.abort();
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
-  const watchdog = startWatchdog({ ...deps, loopIntervalMs, signal: controller.signal });
-  const server =
-    flags.listen === undefined
-      ? undefined
-      : await startHealthServer(flags.listen, {
-          telemetry,
-          health: watchdog.health,
-          staleAfterMs: Math.max(3 * loopIntervalMs, 30_000),
-        });
+  const watchdog = startWatchdog({
+    ...deps,
+    loopIntervalMs: flags.interval,
+    signal: controller.signal,
+    onCycle: overview.update,
+  });
+  serveHealth(watchdog.health);
   log.log("info", "watching", {
     repo: flags.repo,
     branch: flags.branch,
     prometheus: flags.prometheus,
-    ...(flags.listen === undefined ? {} : { listen: flags.listen }),
+    ...(flags.listen === undefined ? {} : { listen: formatAddress(flags.listen) }),
   });
   const code = await watchdog.done;
   process.off("SIGTERM", stop);
   process.off("SIGINT", stop);
-  await new Promise<void>((resolve) =>
-    server === undefined ? resolve() : server.close(() => resolve()),
-  );
   log.log("info", "stopped", { exitCode: code });
   return code;
 }

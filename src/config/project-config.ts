@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { DEFAULT_ISTIO_API_VERSION, type IstioApiVersion } from "../compile/compile.js";
-import { type Diagnostic, FileSystemError, InvalidSpecError } from "../errors.js";
+import { type Diagnostic, FileSystemError, InvalidConfigError } from "../errors.js";
 import { readPackageJson } from "../package-files.js";
 import { displayPath } from "../spec/load.js";
 import { toDiagnostic } from "../spec/parse-rollouts.js";
@@ -42,7 +42,7 @@ export function loadProjectConfig(cwd: string, explicit?: string): ProjectConfig
     text = readFileSync(file, "utf8");
   } catch (error) {
     throw new FileSystemError(
-      `${displayPath(file, cwd)}: cannot read: ${(error as Error).message}`,
+      `${explicit === undefined ? "" : "--config "}${displayPath(file, cwd)}: cannot read: ${(error as Error).message}`,
       { cause: error },
     );
   }
@@ -79,7 +79,7 @@ export function parseProjectConfig(
       ...checkWith(configValidator(), data).map((issue) => toDiagnostic(source, issue)),
     );
   }
-  if (diagnostics.length > 0) throw new InvalidSpecError(diagnostics);
+  if (diagnostics.length > 0) throw new InvalidConfigError(diagnostics);
   const specs =
     data.specs === undefined ? undefined : [data.specs].flat().map((p) => resolve(baseDir, p));
   return {

@@ -3,13 +3,28 @@
  * timeout per request, the `status: error` envelope, and sample values as the
  * strings Prometheus sends (`"NaN"`, `"+Inf"`, `"-Inf"`). Anything that is not
  * a well-formed answer becomes a `MetricsQueryError`, never a wrong number.
+ * Credentials (auth.ts) are read for each request and masked in every message.
  */
+import type { Agent } from "node:https";
 import fetch from "node-fetch";
 import { ExitCode, MeshcanaryError } from "../errors.js";
+import { redactSecrets } from "../secrets/redact.js";
+import { SecretFileError } from "../secrets/secret-file.js";
+import {
+  credentialFlags,
+  type PrometheusAuth,
+  type RequestCredentials,
+  requestCredentials,
+} from "./auth.js";
 import type { Labels, MetricsSource, Sample, Series, TimeRange } from "./metrics-source.js";
+import { connectionFailure } from "./request-failure.js";
+import { TlsAgent } from "./tls-agent.js";
 
 export class MetricsQueryError extends MeshcanaryError {
-  /** Prometheus' errorType (`bad_data`, `timeout`, …), `http`, `network`, `timeout` or `invalid_response`. */
+  /**
+   * Prometheus' errorType (`bad_data`, `timeout`, …), `http`, `network`, `timeout`,
+   * `invalid_response`, `unauthorized` (401/403), `tls`, or `credentials` (a secret file).
+   */
   readonly errorType: string;
   constructor(message: string, errorType: string, options?: { cause?: unknown }) {
     super(message, "METRICS_QUERY", ExitCode.external, options);
@@ -24,17 +39,25 @@ export interface PrometheusClientOptions {
   readonly timeoutMs?: number;
   /** Called with each request's duration, for the query latency histogram. */
   readonly onRequest?: (seconds: number, ok: boolean) => void;
+  /** Token, basic auth, headers and TLS; default none. */
+  readonly auth?: PrometheusAuth;
 }
 
 export class PrometheusClient implements MetricsSource {
   readonly #base: string;
   readonly #timeoutMs: number;
   readonly #onRequest: ((seconds: number, ok: boolean) => void) | undefined;
+  readonly #auth: PrometheusAuth;
+  readonly #tls: TlsAgent | undefined;
+  /** Every secret read so far: a rotated-out one must stay masked too. */
+  readonly #secrets = new Set<string>();
 
   constructor(options: PrometheusClientOptions) {
     this.#base = options.url.replace(/\/+$/, "");
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#onRequest = options.onRequest;
+    this.#auth = options.auth ?? {};
+    this.#tls = options.auth?.tls === undefined ? undefined : new TlsAgent(options.auth.tls);
   }
 
   async query(promql: string, timeMs: number): Promise<Sample[]> {
@@ -81,6 +104,8 @@ export class PrometheusClient implements MetricsSource {
       const body = await this.#request(endpoint, params);
       ok = true;
       return body;
+    } catch (error) {
+      throw this.#masked(error);
     } finally {
       this.#onRequest?.((performance.now() - started) / 1000, ok);
     }
@@ -91,15 +116,31 @@ export class PrometheusClient implements MetricsSource {
     params: Record<string, string>,
   ): Promise<{ resultType: unknown; result: unknown }> {
     const url = `${this.#base}/api/v1/${endpoint}`;
+    let credentials: RequestCredentials;
+    let agent: Agent | undefined;
+    try {
+      credentials = await requestCredentials(this.#auth);
+      for (const secret of credentials.secrets) this.#secrets.add(secret);
+      agent = await this.#tls?.agent();
+    } catch (error) {
+      if (!(error instanceof SecretFileError)) throw error;
+      throw new MetricsQueryError(`Prometheus ${endpoint}: ${error.message}`, "credentials", {
+        cause: error,
+      });
+    }
     let response: Awaited<ReturnType<typeof fetch>>;
     let text: string;
     try {
       // POST keeps long batched queries out of URL length limits.
       response = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
+        headers: {
+          ...credentials.headers,
+          "content-type": "application/x-www-form-urlencoded",
+        },
         body: new URLSearchParams(params).toString(),
         signal: AbortSignal.timeout(this.#timeoutMs),
+        ...(agent === undefined ? {} : { agent }),
       });
       text = await response.text();
     } catch (error) {
@@ -111,10 +152,15 @@ export class PrometheusClient implements MetricsSource {
           { cause: error },
         );
       }
+      const failure = connectionFailure(error, this.#base);
+      throw new MetricsQueryError(`Prometheus ${endpoint}: ${failure.message}`, failure.type, {
+        cause: error,
+      });
+    }
+    if (response.status === 401 || response.status === 403) {
       throw new MetricsQueryError(
-        `Prometheus ${endpoint}: ${(error as Error).message}`,
-        "network",
-        { cause: error },
+        `Prometheus ${endpoint}: ${this.#base} answered ${response.status} ${response.statusText}: ${credentialFlags(this.#auth)}`,
+        "unauthorized",
       );
     }
     let body: unknown;
@@ -157,6 +203,13 @@ export class PrometheusClient implements MetricsSource {
       throw invalid(`${endpoint} answer has no data.result`);
     }
     return { resultType: data.resultType, result: data.result };
+  }
+
+  /** The error with every secret masked; no cause, which could hold them. */
+  #masked(error: unknown): unknown {
+    if (!(error instanceof MetricsQueryError)) return error;
+    const message = redactSecrets(error.message, [...this.#secrets]);
+    return message === error.message ? error : new MetricsQueryError(message, error.errorType);
   }
 }
 

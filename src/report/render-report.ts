@@ -5,10 +5,11 @@
  * `default-src 'none'` makes sure of it), runs no JavaScript, and draws its
  * charts as inline SVG; hover tooltips are SVG `<title>` children.
  *
- * Markup is built with the `html` tagged template below: every interpolated
- * value is escaped unless it is itself `html` output, so a name or reason from
- * the user's YAML cannot open a tag or an attribute.
+ * Markup is built with the `html` tagged template (html.ts): every
+ * interpolated value is escaped unless it is itself `html` output, so a name
+ * or reason from the user's YAML cannot open a tag or an attribute.
  */
+import { type Html, html, pageHead } from "./html.js";
 import type { ReportData, ReportDecision } from "./report-data.js";
 import {
   coord,
@@ -29,39 +30,7 @@ import {
   valueAxis,
 } from "./svg-chart.js";
 
-// ---------------------------------------------------------------------------
-// Escaping
-
-/** Escapes text for HTML/XML content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
-
-/** Markup that is already safe: produced by `html`, never from data. */
-class Html {
-  constructor(readonly text: string) {}
-}
-
-type Part = Html | string | number | null | undefined | false | readonly Part[];
-
-function renderPart(part: Part): string {
-  if (part === null || part === undefined || part === false) return "";
-  if (part instanceof Html) return part.text;
-  if (Array.isArray(part)) return part.map(renderPart).join("");
-  return escapeHtml(String(part));
-}
-
-/** A template whose interpolations are escaped (arrays are joined, `html` parts kept as is). */
-function html(strings: TemplateStringsArray, ...values: Part[]): Html {
-  let out = strings[0] ?? "";
-  for (let i = 0; i < values.length; i++) out += renderPart(values[i]) + (strings[i + 1] ?? "");
-  return new Html(out);
-}
+export { escapeHtml } from "./html.js";
 
 // ---------------------------------------------------------------------------
 // Look
@@ -87,7 +56,8 @@ const ACTION_COLOR: Record<ReportDecision["action"], string> = {
 const WIDTH = 960;
 const MARGIN = { left: 64, right: 24, top: 34, bottom: 46 } as const;
 
-const STYLE = `
+/** The report's CSS; the overview page builds on it. */
+export const REPORT_STYLE = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body { margin: 0; background: #f6f7f9; color: #1f2328;
@@ -442,17 +412,7 @@ export function renderReport(data: ReportData): string {
     ? html`<time datetime="${fromIso}">${fromIso}</time> → <time datetime="${toIso}">${toIso}</time>`
     : html`${fromIso} → ${toIso}`;
 
-  const page = html`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="generator" content="meshcanary">
-<title>${data.title}</title>
-<link rel="icon" href="data:,">
-<style>${new Html(STYLE)}</style>
-</head>
+  const page = html`${pageHead(data.title, REPORT_STYLE)}
 <body>
 <main>
 <header>

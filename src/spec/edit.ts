@@ -1,20 +1,26 @@
 /**
  * The watchdog's edits to a person's spec file: `canaryWeight`, `status`, and
  * on promotion `stable`/`canary`. Edits splice new text into the exact byte
- * ranges of the nodes they change, so comments, key order, quoting, blank
- * lines and every other document in the file stay as the person wrote them.
+ * ranges of the nodes they change (yaml-splice.ts), inserting keys the person
+ * left out (`canaryWeight`, `traffic`, `status`), so comments, key order,
+ * quoting, blank lines and every other document in the file stay as the
+ * person wrote them. The result is parsed again and must hold exactly the
+ * intended data; anything else is a `SpecEditError`, never a wrong file.
  */
-import {
-  type Document,
-  isCollection,
-  isMap,
-  isScalar,
-  type Node,
-  type Pair,
-  parseAllDocuments,
-} from "yaml";
-import { portableYaml } from "../portable-yaml.js";
+import { isDeepStrictEqual } from "node:util";
+import { parseAllDocuments } from "yaml";
 import type { RolloutStatus, Subset } from "./types.js";
+import { MAX_ALIAS_COUNT } from "./yaml-source.js";
+import {
+  type EditTarget,
+  lineBreakOf,
+  removeIn,
+  SpecEditError,
+  type Splice,
+  setIn,
+} from "./yaml-splice.js";
+
+export { SpecEditError } from "./yaml-splice.js";
 
 export interface DecisionEdit {
   readonly canaryWeight: number;
@@ -23,123 +29,105 @@ export interface DecisionEdit {
   readonly promote?: Subset;
 }
 
-interface Splice {
-  readonly start: number;
-  readonly end: number;
-  readonly text: string;
-}
+type Data = Record<string, unknown>;
 
-export class SpecEditError extends Error {}
-
-export function applyDecisionEdit(text: string, documentIndex: number, edit: DecisionEdit): string {
-  const docs = parseAllDocuments(text, { uniqueKeys: true });
+/**
+ * @param file the file as shown in messages
+ * @throws SpecEditError when the layout cannot be edited safely
+ */
+export function applyDecisionEdit(
+  text: string,
+  documentIndex: number,
+  edit: DecisionEdit,
+  file = "spec",
+): string {
+  const which = `${file}: document ${documentIndex + 1}`;
+  const eol = lineBreakOf(text);
+  // Edits write whole lines; a last line without its break gets one for the edit and loses it after.
+  const unterminated = text.length > 0 && !text.endsWith("\n");
+  const work = unterminated ? text + eol : text;
+  const docs = parseAllDocuments(work, { uniqueKeys: true });
   const doc = docs[documentIndex];
   if (doc === undefined || doc.errors.length > 0)
-    throw new SpecEditError(`document ${documentIndex + 1} cannot be parsed`);
-  const splices = [
-    replaceValue(text, doc, ["spec", "traffic", "canaryWeight"], edit.canaryWeight),
-    ...(edit.promote === undefined
-      ? []
-      : [
-          replaceValue(text, doc, ["spec", "stable"], {
-            name: edit.promote.name,
-            labels: edit.promote.labels,
-          }),
-          removePair(text, doc, ["spec"], "canary"),
-        ]),
-    setTopLevel(text, doc, "status", edit.status),
-  ].sort((a, b) => b.start - a.start);
+    throw new SpecEditError(`${which} cannot be parsed`);
+  const target: EditTarget = { text: work, doc, eol };
+  const promote = edit.promote;
+  const splices: Splice[] = [];
+  try {
+    splices.push(setIn(target, ["spec", "traffic", "canaryWeight"], edit.canaryWeight));
+    if (promote !== undefined) {
+      splices.push(
+        setIn(target, ["spec", "stable"], { name: promote.name, labels: promote.labels }),
+        removeIn(target, ["spec"], "canary"),
+      );
+    }
+    splices.push(setIn(target, ["status"], edit.status, { wholeLines: true }));
+  } catch (error) {
+    if (error instanceof SpecEditError) throw new SpecEditError(`${which}: ${error.message}`);
+    throw error;
+  }
+  const spliced = applySplices(work, splices, which);
+  const edited = unterminated && spliced.endsWith(eol) ? spliced.slice(0, -eol.length) : spliced;
+  const expected = docs.map((d) => d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown);
+  expected[documentIndex] = intended(expected[documentIndex] as Data, edit);
+  checkResult(edited, expected, which);
+  return edited;
+}
+
+/**
+ * Splices from the end of the text backwards, so earlier offsets stay valid.
+ * Insertions at one offset land in the order given (canaryWeight inside
+ * spec before status after it); overlapping splices are a bug here.
+ */
+function applySplices(text: string, splices: readonly Splice[], which: string): string {
+  const sorted = splices
+    .map((splice, order) => ({ splice, order }))
+    .sort((a, b) => b.splice.start - a.splice.start || b.order - a.order);
   let out = text;
-  for (const s of splices) out = out.slice(0, s.start) + s.text + out.slice(s.end);
+  let limit = text.length;
+  for (const { splice } of sorted) {
+    if (splice.end > limit) throw new SpecEditError(`${which}: two edits overlap`);
+    out = out.slice(0, splice.start) + splice.text + out.slice(splice.end);
+    limit = splice.start;
+  }
   return out;
 }
 
-function pairAt(
-  doc: Document.Parsed,
-  parent: readonly string[],
-  key: string,
-): Pair<Node, Node | null> | undefined {
-  const map = parent.length === 0 ? doc.contents : doc.getIn(parent, true);
-  if (!isMap(map)) return undefined;
-  return map.items.find((p) => isScalar(p.key) && p.key.value === key) as
-    | Pair<Node, Node | null>
-    | undefined;
-}
-
-function rangeOf(node: Node | null | undefined, what: string): [number, number, number] {
-  const range = node?.range;
-  if (range === undefined || range === null) throw new SpecEditError(`${what} is missing`);
-  return range;
-}
-
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf("\n", offset - 1) + 1;
-}
-
-function column(text: string, offset: number): number {
-  return offset - lineStart(text, offset);
-}
-
-/** A value rendered to sit where `node` was: flow on one line for flow nodes and scalars, block lines indented to match otherwise. */
-function render(text: string, node: Node, value: unknown): string {
-  if (!isCollection(node) || node.flow === true) {
-    return portableYaml(value, { collectionStyle: "flow" }).trimEnd();
+/** The document's data as the edit means it to be. */
+function intended(data: Data, edit: DecisionEdit): Data {
+  const spec = { ...(data.spec as Data) };
+  spec.traffic = { ...(spec.traffic as Data | undefined), canaryWeight: edit.canaryWeight };
+  if (edit.promote !== undefined) {
+    spec.stable = { name: edit.promote.name, labels: edit.promote.labels };
+    delete spec.canary;
   }
-  const [start, end] = rangeOf(node, "value");
-  const indent = " ".repeat(column(text, start));
-  // A block value's range ends with its line break; keep it.
-  const trailing = /\s*$/.exec(text.slice(start, end))?.[0] ?? "";
-  const lines = portableYaml(value).trimEnd().split("\n");
-  return lines.map((line, i) => (i === 0 ? line : indent + line)).join("\n") + trailing;
+  return { ...data, spec, status: withoutUndefined(edit.status) };
 }
 
-function replaceValue(
-  text: string,
-  doc: Document.Parsed,
-  path: readonly string[],
-  value: unknown,
-): Splice {
-  const pair = pairAt(doc, path.slice(0, -1), path[path.length - 1] as string);
-  const node = pair?.value;
-  const [start, end] = rangeOf(node, path.join("."));
-  return { start, end, text: render(text, node as Node, value) };
+/** A key set to undefined is not written at all. */
+function withoutUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUndefined);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, withoutUndefined(v)]),
+  );
 }
 
-/** Removes `key: value` from a block mapping, with its whole lines. */
-function removePair(
-  text: string,
-  doc: Document.Parsed,
-  parent: readonly string[],
-  key: string,
-): Splice {
-  const pair = pairAt(doc, parent, key);
-  const what = [...parent, key].join(".");
-  const [keyStart] = rangeOf(pair?.key, what);
-  const [, valueEnd] = rangeOf(pair?.value, what);
-  const container = doc.getIn(parent, true);
-  if (isCollection(container) && container.flow === true)
-    throw new SpecEditError(`${parent.join(".")} is a flow mapping`);
-  const start = lineStart(text, keyStart);
-  const newline = text.indexOf("\n", valueEnd > 0 ? valueEnd - 1 : 0);
-  return { start, end: newline === -1 ? text.length : newline + 1, text: "" };
-}
-
-/** Sets a top-level key of the document, replacing its lines or appending them. */
-function setTopLevel(text: string, doc: Document.Parsed, key: string, value: unknown): Splice {
-  const block = portableYaml({ [key]: value });
-  const pair = pairAt(doc, [], key);
-  if (pair?.key?.range && pair.value?.range) {
-    const start = lineStart(text, pair.key.range[0]);
-    const newline = text.indexOf("\n", pair.value.range[1] - 1);
-    return { start, end: newline === -1 ? text.length : newline + 1, text: block };
-  }
-  const contents = doc.contents;
-  if (!isMap(contents) || contents.flow === true || contents.range === undefined) {
-    throw new SpecEditError("the document is not a block mapping");
-  }
-  // After the mapping's last line (value end), before any trailing comment or document marker.
-  const end = contents.range[1];
-  const newline = text.indexOf("\n", end - 1);
-  const at = newline === -1 ? text.length : newline + 1;
-  return { start: at, end: at, text: newline === -1 ? `\n${block}` : block };
+/** Every document of the edited text must read as intended: the edited one with its new values, the others as before. */
+function checkResult(edited: string, expected: readonly unknown[], which: string): void {
+  const docs = parseAllDocuments(edited, { uniqueKeys: true });
+  const problem =
+    docs.length !== expected.length
+      ? `it has ${docs.length} documents instead of ${expected.length}`
+      : docs.find((d) => d.errors.length > 0)?.errors[0]?.message.split("\n")[0];
+  if (problem !== undefined)
+    throw new SpecEditError(`${which}: the edited file would not read back: ${problem}`);
+  docs.forEach((d, i) => {
+    if (!isDeepStrictEqual(d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), expected[i]))
+      throw new SpecEditError(
+        `${which}: this layout cannot be edited safely (document ${i + 1} would read differently); make the change by hand`,
+      );
+  });
 }

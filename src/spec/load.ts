@@ -17,6 +17,8 @@ export interface LoadResult {
   readonly rollouts: LocatedRollout[];
   readonly diagnostics: Diagnostic[];
   readonly notes: string[];
+  /** What was passed over and why (skipped documents and symbolic links), also in `notes`. */
+  readonly skipped: string[];
 }
 
 /** Parse results by absolute path, reused while a file's text is unchanged (parsing is a pure function of it). */
@@ -40,12 +42,16 @@ export function rolloutsOfValidFiles(loaded: LoadResult): Rollout[] {
 
 export function loadRollouts(paths: readonly string[], options: LoadOptions = {}): LoadResult {
   const cwd = options.cwd ?? process.cwd();
-  const result: LoadResult = { rollouts: [], diagnostics: [], notes: [] };
+  const result: LoadResult = { rollouts: [], diagnostics: [], notes: [], skipped: [] };
   const seen = new Set<string>();
   for (const input of paths) {
     const absolute = resolve(cwd, input);
     const base = projectBase(absolute);
-    for (const file of listYamlFiles(absolute, input, result.notes)) {
+    const links: string[] = [];
+    const files = listYamlFiles(absolute, input, links);
+    result.notes.push(...links);
+    result.skipped.push(...links);
+    for (const file of files) {
       if (seen.has(file)) continue;
       seen.add(file);
       const shown = displayPath(file, cwd);
@@ -71,6 +77,7 @@ export function loadRollouts(paths: readonly string[], options: LoadOptions = {}
       result.rollouts.push(...parsed.rollouts);
       result.diagnostics.push(...parsed.diagnostics);
       result.notes.push(...parsed.notes);
+      result.skipped.push(...parsed.skipped);
     }
   }
   result.diagnostics.push(...checkAcrossRollouts(result.rollouts));
@@ -101,7 +108,7 @@ function readSpecFile(file: string, shown: string, diagnostics: Diagnostic[]): s
 const YAML_FILE = /\.ya?ml$/i;
 
 /** Files in a stable order; inside directories, hidden entries and symlinks are passed over (with a note for symlinks). */
-function listYamlFiles(absolute: string, input: string, notes: string[]): string[] {
+function listYamlFiles(absolute: string, input: string, links: string[]): string[] {
   let stats: ReturnType<typeof statSync>;
   try {
     stats = statSync(absolute);
@@ -109,16 +116,17 @@ function listYamlFiles(absolute: string, input: string, notes: string[]): string
     throw new UsageError(`${input}: no such file or directory`);
   }
   if (stats.isFile()) return [absolute];
+  if (!stats.isDirectory()) throw new UsageError(`${input}: not a file or directory`);
   const files: string[] = [];
   const walk = (dir: string): void => {
-    const entries = readdirSync(dir).sort();
+    const entries = readDirectory(dir);
     for (const name of entries) {
       if (name.startsWith(".")) continue;
       const path = join(dir, name);
       const entry = lstatSync(path);
       if (entry.isSymbolicLink()) {
         // A link could lead outside the specs directory or into a loop; name it explicitly to include it.
-        notes.push(`${path}: skipped symbolic link`);
+        links.push(`${path}: skipped symbolic link`);
       } else if (entry.isDirectory()) {
         walk(path);
       } else if (entry.isFile() && YAML_FILE.test(name)) {
@@ -128,6 +136,14 @@ function listYamlFiles(absolute: string, input: string, notes: string[]): string
   };
   walk(absolute);
   return files;
+}
+
+function readDirectory(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch (error) {
+    throw new FileSystemError(`${dir}: cannot read: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /**

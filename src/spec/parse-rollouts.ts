@@ -1,12 +1,13 @@
 /**
  * From the text of one file to validated rollouts: YAML documents with
- * positions → skip what is not a Rollout → schema → semantic checks →
- * defaults. Pure: the caller reads the file.
+ * positions → skip other tools' documents, refuse look-alikes → schema →
+ * semantic checks → defaults. Pure: the caller reads the file.
  */
 import { ISTIO_DURATION_BUCKETS_MS } from "../analysis/histogram.js";
 import type { Diagnostic } from "../errors.js";
 import type { LocatedRollout } from "./cross-checks.js";
 import type { RolloutDocument } from "./document.js";
+import { identify } from "./document-identity.js";
 import { resolveRollout } from "./resolve.js";
 import { checkSchema, type SpecIssue } from "./schema-check.js";
 import { checkSemantics } from "./semantic-checks.js";
@@ -23,8 +24,10 @@ import {
 export interface ParsedRollouts {
   readonly rollouts: LocatedRollout[];
   readonly diagnostics: Diagnostic[];
-  /** Documents skipped because they are not Rollouts, for a note on stderr. */
+  /** Documents skipped because they are not Rollouts, and warnings, for notes on stderr. */
   readonly notes: string[];
+  /** The skipped documents' notes alone (`file:line:col: skipped document N: why`). */
+  readonly skipped: string[];
 }
 
 /**
@@ -33,7 +36,12 @@ export interface ParsedRollouts {
  */
 export function parseRollouts(file: string, relativePath: string, text: string): ParsedRollouts {
   const parsed = parseYamlFile(file, text);
-  const result: ParsedRollouts = { rollouts: [], diagnostics: [...parsed.diagnostics], notes: [] };
+  const result: ParsedRollouts = {
+    rollouts: [],
+    diagnostics: [...parsed.diagnostics],
+    notes: [],
+    skipped: [],
+  };
   for (const source of parsed.documents) {
     let data: unknown;
     try {
@@ -51,12 +59,30 @@ export function parseRollouts(file: string, relativePath: string, text: string):
       continue;
     }
     if (data === null || data === undefined) continue; // an empty document, e.g. after a trailing ---
-    if (!isRolloutDocument(data)) {
-      result.notes.push(`${file}: skipped document ${source.index + 1}: ${describeDocument(data)}`);
+    const identity = identify(data);
+    if (identity.is === "other") {
+      const inside = rolloutsInList(data);
+      if (inside.length > 0) {
+        result.diagnostics.push(...inside.map((issue) => toDiagnostic(source, issue)));
+        continue;
+      }
+      const { line, col } = locate(source, []);
+      const note = `${file}:${line}:${col}: skipped document ${source.index + 1}: ${identity.reason}`;
+      result.notes.push(note);
+      result.skipped.push(note);
       continue;
     }
-    const issues = [...prototypeKeys(data), ...checkSchema(data)];
-    if (issues.length === 0) issues.push(...checkSemantics(data as RolloutDocument));
+    // A look-alike is also checked as the rollout it was meant to be, so every problem shows at once.
+    const asRollout =
+      identity.is === "rollout"
+        ? data
+        : { ...(data as object), apiVersion: ROLLOUT_API_VERSION, kind: ROLLOUT_KIND };
+    const issues = identity.is === "rollout" ? [] : [...identity.issues];
+    if (identity.is === "rollout" || identity.rollout) {
+      const found = [...prototypeKeys(asRollout), ...checkSchema(asRollout)];
+      if (found.length === 0) found.push(...checkSemantics(asRollout as RolloutDocument));
+      issues.push(...found);
+    }
     if (issues.length > 0) {
       result.diagnostics.push(...issues.map((issue) => toDiagnostic(source, issue)));
       continue;
@@ -94,11 +120,6 @@ function bucketNote(rollout: Rollout, source: SourceDocument, file: string): str
 }
 
 /**
- * Ours when the apiVersion is in meshcanary.dev's group: a wrong version or
- * kind there is a mistake to report, while other groups' documents (including
- * Argo Rollouts' own `kind: Rollout`) are skipped.
- */
-/**
  * `__proto__` is a valid YAML key but, once in a JavaScript object, a trap for
  * any code that copies keys by assignment. No field of a rollout needs it.
  */
@@ -114,20 +135,28 @@ function prototypeKeys(value: unknown, path: PathSegment[] = []): SpecIssue[] {
   return issues;
 }
 
-function isRolloutDocument(data: unknown): boolean {
-  if (data === null || typeof data !== "object" || Array.isArray(data)) return false;
-  const { apiVersion } = data as Record<string, unknown>;
-  return (
-    typeof apiVersion === "string" && apiVersion.startsWith(`${ROLLOUT_API_VERSION.split("/")[0]}/`)
+/**
+ * Rollouts written as items of a list (a top-level sequence, or the `items`
+ * of `kind: List` or another `…List`) are not read; say so rather than skip
+ * them with the list.
+ */
+function rolloutsInList(data: unknown): SpecIssue[] {
+  const { kind, items: listed } = (Array.isArray(data) ? {} : data) as Record<string, unknown>;
+  const [items, path]: [unknown, PathSegment[]] = Array.isArray(data)
+    ? [data, []]
+    : [typeof kind === "string" && kind.endsWith("List") ? listed : undefined, ["items"]];
+  if (!Array.isArray(items)) return [];
+  return items.flatMap((item, i) =>
+    identify(item).is === "other"
+      ? []
+      : [
+          {
+            path: [...path, i],
+            message:
+              "a rollout inside a list is not read; write each rollout as its own YAML document, separated by ---",
+          },
+        ],
   );
-}
-
-function describeDocument(data: unknown): string {
-  if (data !== null && typeof data === "object" && !Array.isArray(data)) {
-    const { apiVersion, kind } = data as Record<string, unknown>;
-    return `not a ${ROLLOUT_API_VERSION} ${ROLLOUT_KIND} (apiVersion: ${String(apiVersion)}, kind: ${String(kind)})`;
-  }
-  return `not a ${ROLLOUT_API_VERSION} ${ROLLOUT_KIND} (not a mapping)`;
 }
 
 export function toDiagnostic(source: SourceDocument, issue: SpecIssue): Diagnostic {

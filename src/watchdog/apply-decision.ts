@@ -51,13 +51,18 @@ export function applyDecision(
   decision: Actionable,
   atMs: number,
 ): EditedSpec {
-  const edited = applyDecisionEdit(text, rollout.source.documentIndex, {
-    canaryWeight: decision.action === "advance" ? decision.to : 0,
-    status: newStatus(rollout, decision, atMs),
-    ...(decision.action === "promote" && rollout.canary !== undefined
-      ? { promote: rollout.canary }
-      : {}),
-  });
+  const edited = applyDecisionEdit(
+    text,
+    rollout.source.documentIndex,
+    {
+      canaryWeight: decision.action === "advance" ? decision.to : 0,
+      status: newStatus(rollout, decision, atMs),
+      ...(decision.action === "promote" && rollout.canary !== undefined
+        ? { promote: rollout.canary }
+        : {}),
+    },
+    rollout.source.file,
+  );
   return { text: edited, rollout: reparse(edited, rollout) };
 }
 

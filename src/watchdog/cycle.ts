@@ -55,11 +55,15 @@ export interface CycleDeps {
 }
 
 export interface CycleReport {
+  /** Every valid rollout loaded, active or not (the overview page lists them). */
+  readonly rollouts: readonly Rollout[];
   readonly outcomes: readonly RolloutOutcome[];
   readonly invalid: readonly Diagnostic[];
   /** Prometheus failures met while checking (the affected rollouts held). */
   readonly metricsErrors: readonly string[];
   readonly commits: readonly string[];
+  /** The commit of each decision written, by rollout id (`ns/name`). */
+  readonly decisionCommits: ReadonlyMap<string, string>;
   readonly pushed: boolean;
   /** When the next check of any active rollout falls due (epoch ms), for the loop's sleep. */
   readonly nextCheckMs?: number;
@@ -121,12 +125,16 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
 
   if (actionable.length > 0 && deps.dryRun !== true) crashPoint("after-query");
   const commits: string[] = [];
+  const decisionCommits = new Map<string, string>();
   if (deps.dryRun !== true) {
     for (const { rollout, decision } of actionable) {
       try {
         const sha = await commitDecision(repo, settings, rollout, decision, nowMs);
         crashPoint("after-commit");
-        if (sha !== undefined) commits.push(sha);
+        if (sha !== undefined) {
+          commits.push(sha);
+          decisionCommits.set(rolloutId(rollout), sha);
+        }
       } catch (error) {
         if (!(error instanceof SpecEditError)) throw error;
         // This rollout's file is laid out in a way the editor cannot change safely; the others go on.
@@ -179,10 +187,12 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
       deps.evaluated?.set(outcome.rollout, newest.at);
   }
   return {
+    rollouts,
     outcomes: evaluation.evaluated.map((e) => e.outcome),
     invalid: loaded.diagnostics,
     metricsErrors: evaluation.metricsErrors,
     commits,
+    decisionCommits,
     pushed,
     ...(evaluation.nextCheckMs === undefined ? {} : { nextCheckMs: evaluation.nextCheckMs }),
   };

@@ -32,9 +32,13 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
   const parsed: SpecCache = new Map();
   const reported = new Set<string>();
   let health: Health = {};
+  // The liveness probe's heartbeat: set when a cycle starts and when a sleep starts.
+  let loopBeatMs = options.now();
   const done = (async () => {
     while (options.signal?.aborted !== true) {
+      loopBeatMs = options.now();
       let sleepMs = options.loopIntervalMs;
+      const cycleTimer = options.telemetry?.cycleDuration.startTimer();
       try {
         const report = await runCycle({ ...options, evaluated, parsed, reported });
         const failed = report.metricsErrors.length > 0;
@@ -58,12 +62,15 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
         health = { ...health, lastError: message };
         options.log.log("error", "cycle failed; retrying next cycle", { error: message });
         if (error instanceof HistoryRewrittenError) return ExitCode.external;
+      } finally {
+        cycleTimer?.();
       }
+      loopBeatMs = options.now();
       await sleep(sleepMs, options.signal);
     }
     return ExitCode.ok;
   })();
-  return { health: () => health, done };
+  return { health: () => ({ ...health, loopBeatMs }), done };
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -26,7 +26,7 @@ import {
   TO,
 } from "../support/backtest-scenarios.js";
 import { runCli } from "../support/cli.js";
-import { makeRollout, specYaml } from "../support/make-spec.js";
+import { makeRollout, type SpecDoc, specYaml } from "../support/make-spec.js";
 import { rolloutRemote, SPEC_PATH } from "../support/rollout-repo.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -243,7 +243,9 @@ describe("backtest on backfilled history (real Prometheus)", function () {
         dir,
       );
       expect(bad.code).to.equal(2);
-      expect(bad.stderr).to.include("--from yesterday: expected an RFC 3339 time");
+      expect(bad.stderr).to.include(
+        "option '--from <time>' argument 'yesterday' is invalid. expected an RFC 3339 time",
+      );
       const reversed = runCli(
         [
           "backtest",
@@ -260,6 +262,41 @@ describe("backtest on backfilled history (real Prometheus)", function () {
       expect(reversed.code).to.equal(2);
       expect(reversed.stderr).to.include("is not before --to");
     });
+
+    // meshcanary 0.1 exited 70 here: its spec editor could not insert a key that is absent.
+    for (const [what, leaveOut] of [
+      ["no traffic.canaryWeight", (t: SpecDoc) => ({ steps: t.steps })],
+      ["no traffic at all", () => undefined],
+    ] as const) {
+      it(`replays a canary whose spec has ${what} (weight 0) from the first step`, () => {
+        const spec = scenarioSpec("healthy");
+        const inner = spec.spec as SpecDoc;
+        const traffic = leaveOut(inner.traffic as SpecDoc);
+        if (traffic === undefined) delete inner.traffic;
+        else inner.traffic = traffic;
+        delete spec.status;
+        writeFileSync(join(dir, "no-weight.yaml"), specYaml(spec));
+        const r = runCli(
+          [...args("--json")].map((a) => (a === "regression.yaml" ? "no-weight.yaml" : a)),
+          dir,
+        );
+        expect(r.code, r.stderr).to.equal(0);
+        const [rollout] = JSON.parse(r.stdout).rollouts;
+        expect(
+          rollout.decisions.map((d: { action: string; from: number; to: number }) => [
+            d.action,
+            d.from,
+            d.to,
+          ]),
+        ).to.deep.equal([
+          ["advance", 5, 10],
+          ["advance", 10, 25],
+          ["advance", 25, 50],
+          ["advance", 50, 100],
+          ["promote", 100, 100],
+        ]);
+      });
+    }
 
     it("refuses an invalid spec with exit 1 before asking Prometheus", () => {
       writeFileSync(

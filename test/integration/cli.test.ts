@@ -145,14 +145,16 @@ describe("meshcanary CLI", () => {
     ).to.contain("apiVersion: networking.istio.io/v1\n");
   });
 
-  it("reports a bad meshcanary.yaml with its position", () => {
+  it("reports a bad meshcanary.yaml with its position and key, as a usage error (exit 2)", () => {
     const dir = repo();
-    writeFiles(dir, { "meshcanary.yaml": "specs: rollouts\noutput: manifests\n" });
+    writeFiles(dir, { "meshcanary.yaml": "specs: rollouts\noutput: manifests\napiVersion: v2\n" });
     const r = runCli(["compile"], dir);
-    expect([r.code, r.stderr]).to.deep.equal([
-      1,
-      "meshcanary.yaml:2:1: output: unknown field (did you mean out?)\n",
+    expect(r.stderr.split("\n")).to.deep.equal([
+      "meshcanary.yaml:2:1: output: unknown field (did you mean out?)",
+      'meshcanary.yaml:3:13: apiVersion: must be one of networking.istio.io/v1, networking.istio.io/v1beta1, v1, v1beta1, not the string "v2"',
+      "",
     ]);
+    expect(r.code).to.equal(2);
   });
 
   it("validate checks without writing", () => {

@@ -225,11 +225,14 @@ describe("watchdog fault matrix (stand-in Prometheus, real git)", function () {
       loopIntervalMs: 200,
       signal: controller.signal,
     });
-    const http = await startHealthServer("127.0.0.1:0", {
-      telemetry,
-      health: watchdog.health,
-      staleAfterMs: 1000,
-    });
+    const http = await startHealthServer(
+      { host: "127.0.0.1", port: 0 },
+      {
+        telemetry,
+        health: watchdog.health,
+        staleAfterMs: 1000,
+      },
+    );
     const port = (http.address() as { port: number }).port;
     try {
       await new Promise((r) => setTimeout(r, 1500));

@@ -5,12 +5,12 @@
  */
 
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import fetch from "node-fetch";
 import { runCli, startCli } from "../support/cli.js";
+import { freePort } from "../support/free-port.js";
 import { fastSpec } from "../support/rollout-repo.js";
 import { json, startStandIn } from "../support/stand-in-server.js";
 import {
@@ -20,16 +20,6 @@ import {
   startHarness,
   waitFor,
 } from "../support/watchdog-harness.js";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe("meshcanary watch (process)", function () {
   this.timeout(180_000);

@@ -128,7 +128,7 @@ export class MountedImage {
       { encoding: "utf8", timeout: options.timeoutMs ?? 60_000, stdio: ["ignore", "pipe", "pipe"] },
     );
     if (r.error !== undefined) throw new Error(`running the image: ${r.error.message}`);
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
   }
 
   close(): void {

@@ -2,15 +2,30 @@ import { spawn, spawnSync } from "node:child_process";
 import { CLI } from "./paths.js";
 
 export interface CliResult {
+  /** null when the process was killed (see `signal`). */
   readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-/** Runs the built `meshcanary` bin (dist/, built by `pretest`) as a user would. */
-export function runCli(args: readonly string[], cwd: string): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", timeout: 30_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/**
+ * Runs the built `meshcanary` bin (dist/, built by `pretest`) as a user would.
+ * A run still going after `deadlineMs` is killed (code null, signal SIGKILL):
+ * a hang fails the test instead of stalling it.
+ */
+export function runCli(
+  args: readonly string[],
+  cwd: string,
+  options: { deadlineMs?: number } = {},
+): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: "utf8",
+    timeout: options.deadlineMs ?? 30_000,
+    killSignal: "SIGKILL",
+  });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 export interface RunningCli {

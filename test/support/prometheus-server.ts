@@ -5,12 +5,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
 import { findExecutable } from "./find-executable.js";
+import { freePort } from "./free-port.js";
 
 export interface PrometheusOptions {
   /** `"127.0.0.1:port"` targets to scrape, e.g. a `TrafficSimulator`'s `target`. */
@@ -26,6 +26,14 @@ export interface PrometheusOptions {
    * backfill TSDB blocks into it. A throw fails `startPrometheus` and removes the temp dir.
    */
   readonly prepareDataDir?: (dataDir: string) => Promise<void>;
+  /**
+   * Prometheus' `--web.config.file` (TLS, basic auth), written as YAML. With
+   * `tls_server_config` the `url` is https://. `query` and `waitForSeries`
+   * speak plain unauthenticated HTTP, so pass `isReady` too.
+   */
+  readonly webConfig?: Readonly<Record<string, unknown>>;
+  /** How to tell the server is ready; default: `/-/ready` answers 200 (plain HTTP). */
+  readonly isReady?: (url: string) => Promise<boolean>;
 }
 
 export interface PromSample {
@@ -96,6 +104,8 @@ class PrometheusProcess implements PrometheusServer {
   readonly #root: string;
   readonly #configFile: string;
   readonly #flags: readonly string[];
+  readonly #scheme: "http" | "https";
+  readonly #isReady: (url: string) => Promise<boolean>;
   readonly dataDir: string;
   #port = 0;
   #child: { readonly process: ChildProcess; readonly exited: Promise<Exit> } | undefined;
@@ -125,8 +135,13 @@ class PrometheusProcess implements PrometheusServer {
           }),
     };
     writeFileSync(this.#configFile, stringify(config));
+    const webConfigFile = join(root, "web.yml");
+    if (options.webConfig !== undefined) writeFileSync(webConfigFile, stringify(options.webConfig));
+    this.#scheme = options.webConfig?.tls_server_config === undefined ? "http" : "https";
+    this.#isReady = options.isReady ?? isReady;
     this.#flags = [
       `--storage.tsdb.retention.time=${options.retention ?? "1d"}`,
+      ...(options.webConfig === undefined ? [] : [`--web.config.file=${webConfigFile}`]),
       ...(options.extraArgs ?? []),
     ];
   }
@@ -136,7 +151,7 @@ class PrometheusProcess implements PrometheusServer {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return `${this.#scheme}://127.0.0.1:${this.#port}`;
   }
 
   log(): string {
@@ -188,7 +203,7 @@ class PrometheusProcess implements PrometheusServer {
         const how = early.error?.message ?? `code ${early.code}, signal ${early.signal}`;
         throw new Error(`prometheus exited during startup (${how}):\n${this.#tail()}`);
       }
-      if (await isReady(this.url)) return;
+      if (await this.#isReady(this.url)) return;
       await sleep(100);
     }
     await this.stop();
@@ -295,16 +310,4 @@ async function isReady(url: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      probe.close(() => (port > 0 ? resolve(port) : reject(new Error("no free port"))));
-    });
-  });
 }

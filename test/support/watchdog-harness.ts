@@ -20,6 +20,8 @@ export interface HarnessOptions {
   readonly rps?: number;
   readonly versions?: Record<string, VersionBehaviour>;
   readonly seed?: number;
+  /** More `127.0.0.1:port` targets for Prometheus to scrape, e.g. a watchdog's `--listen`. */
+  readonly extraTargets?: readonly string[];
 }
 
 export interface Harness {
@@ -60,7 +62,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     }),
   });
   await sim.start();
-  const prom = await startPrometheus({ targets: [sim.target] });
+  const prom = await startPrometheus({
+    targets: [sim.target, ...(options.extraTargets ?? [])],
+  });
   await prom.waitForSeries('istio_requests_total{destination_version="v2"}', 30_000);
   const logs: string[] = [];
   const log: Logger = createLogger({ json: true, write: (line) => logs.push(line) });

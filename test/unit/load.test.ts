@@ -1,7 +1,14 @@
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
-import { formatDiagnostic, UsageError } from "../../src/errors.js";
+import {
+  ExitCode,
+  formatDiagnostic,
+  InvalidSpecError,
+  MeshcanaryError,
+  UsageError,
+} from "../../src/errors.js";
+import { loadValidRollouts } from "../../src/project.js";
 import { loadRollouts, MAX_SPEC_BYTES } from "../../src/spec/load.js";
 import { tempDir, writeFiles } from "../support/files.js";
 import { makeSpec, specYaml } from "../support/make-spec.js";
@@ -46,9 +53,82 @@ describe("loading specs", () => {
     });
     const result = loadRollouts(["r.yaml"], { cwd: dir });
     expect(result.rollouts.map((r) => r.rollout.name)).to.deep.equal(["a", "b"]);
-    expect(result.notes).to.deep.equal([
-      "r.yaml: skipped document 1: not a meshcanary.dev/v1alpha1 Rollout (apiVersion: apps/v1, kind: Deployment)",
-      "r.yaml: skipped document 3: not a meshcanary.dev/v1alpha1 Rollout (apiVersion: argoproj.io/v1alpha1, kind: Rollout)",
+    const argoLine = specYaml(deployment, other("a", "a-svc")).split("\n").length + 1;
+    const skipped = [
+      "r.yaml:1:1: skipped document 1: another API group's document (apiVersion: apps/v1, kind: Deployment)",
+      `r.yaml:${argoLine}:1: skipped document 3: another API group's document (apiVersion: argoproj.io/v1alpha1, kind: Rollout)`,
+    ];
+    expect(result.notes).to.deep.equal(skipped);
+    expect(result.skipped).to.deep.equal(skipped);
+  });
+
+  it("with no rollout, fails naming everything it passed over and where", () => {
+    const dir = repo({
+      "specs/a-values.yaml": "# chart values\nreplicas: 3\n",
+      "specs/b.yaml": [
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        "---",
+        "kind: Deployment",
+        "---",
+        "- a list",
+        "---",
+        "",
+      ].join("\n"),
+      "specs/c-argo.yaml": "\n\napiVersion: argoproj.io/v1alpha1\nkind: Rollout\n",
+      "specs/d-empty.yaml": "# nothing here\n",
+    });
+    symlinkSync(join(dir, "specs", "b.yaml"), join(dir, "specs", "link.yaml"));
+    let error: unknown;
+    try {
+      loadValidRollouts(["specs"], dir);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(MeshcanaryError);
+    expect((error as MeshcanaryError).exitCode).to.equal(ExitCode.invalid);
+    expect((error as Error).message).to.equal(
+      [
+        "no meshcanary.dev/v1alpha1 Rollout documents in specs; passed over:",
+        `  ${join(dir, "specs", "link.yaml")}: skipped symbolic link`,
+        "  specs/a-values.yaml:2:1: skipped document 1: no apiVersion and no kind (not a Kubernetes object)",
+        "  specs/b.yaml:1:1: skipped document 1: another API group's document (apiVersion: v1, kind: ConfigMap)",
+        "  specs/b.yaml:4:1: skipped document 2: not a meshcanary.dev document (no apiVersion, kind: Deployment)",
+        "  specs/b.yaml:6:1: skipped document 3: a list, not a Kubernetes object",
+        "  specs/c-argo.yaml:3:1: skipped document 1: another API group's document (apiVersion: argoproj.io/v1alpha1, kind: Rollout)",
+      ].join("\n"),
+    );
+    const empty = repo({ "specs/empty.yaml": "# nothing\n---\n" });
+    expect(() => loadValidRollouts(["specs"], empty)).to.throw(
+      MeshcanaryError,
+      /^no meshcanary.dev\/v1alpha1 Rollout documents in specs: no YAML documents found$/,
+    );
+  });
+
+  it("refuses a look-alike beside a valid rollout instead of skipping it", () => {
+    const lookAlike = { kind: "Rollout", metadata: { name: "b", namespace: "recs" } };
+    const dir = repo({ "r.yaml": specYaml(other("a", "a-svc"), lookAlike) });
+    const result = loadRollouts(["r.yaml"], { cwd: dir });
+    const line = specYaml(other("a", "a-svc")).split("\n").length + 1;
+    expect(result.diagnostics.map(formatDiagnostic)).to.deep.equal([
+      `r.yaml:${line}:1: apiVersion: is required (did you mean apiVersion: meshcanary.dev/v1alpha1?)`,
+      `r.yaml:${line}:1: spec: is required`,
+    ]);
+    expect(result.notes).to.deep.equal([]);
+    expect(() => loadValidRollouts(["r.yaml"], dir)).to.throw(InvalidSpecError);
+  });
+
+  it("refuses rollouts written inside a list, and only inside a list", () => {
+    const dir = repo({
+      "seq.yaml": specYaml(other("a", "a-svc")).replace(/^/gm, "  ").replace(/^ {2}/, "- "),
+      "values.yaml": "items:\n  - kind: Rollout\n",
+    });
+    const result = loadRollouts(["seq.yaml", "values.yaml"], { cwd: dir });
+    expect(result.diagnostics.map(formatDiagnostic)).to.deep.equal([
+      "seq.yaml:1:3: [0]: a rollout inside a list is not read; write each rollout as its own YAML document, separated by ---",
+    ]);
+    expect(result.skipped).to.deep.equal([
+      "values.yaml:1:1: skipped document 1: no apiVersion and no kind (not a Kubernetes object)",
     ]);
   });
 

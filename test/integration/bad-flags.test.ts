@@ -1,0 +1,231 @@
+/**
+ * Every flag of every command given a bad value, run as a real process: each
+ * exits with its code from the one table (2 for a bad value, 3 for an address
+ * or dependency the OS refuses), names the flag, and never ends as an
+ * internal error (70) or a hang (each run is killed at a deadline).
+ */
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { expect } from "chai";
+import { type CliResult, runCli } from "../support/cli.js";
+import { tempDir } from "../support/files.js";
+import { freePort } from "../support/free-port.js";
+import { BareRemote } from "../support/git-remote.js";
+import { REPO_ROOT } from "../support/paths.js";
+import { fastSpec, repoFiles, rolloutRemote } from "../support/rollout-repo.js";
+
+/** Generous: the runs below take well under a second; only a hang reaches it. */
+const DEADLINE_MS = 15_000;
+
+function expectExit(r: CliResult, code: number, named: string): void {
+  expect(r.signal, `still running after ${DEADLINE_MS} ms, killed; stderr: ${r.stderr}`).to.equal(
+    null,
+  );
+  expect(r.stderr).to.not.contain("internal error");
+  expect(r.code, r.stderr).to.equal(code);
+  expect(r.stderr).to.contain(named);
+}
+
+describe("bad flag values (process)", function () {
+  this.timeout(DEADLINE_MS + 5_000);
+  const dir = tempDir();
+  mkdirSync(join(dir, ".git"));
+  mkdirSync(join(dir, "rollouts"));
+  cpSync(join(REPO_ROOT, "examples", "recommend.yaml"), join(dir, "rollouts", "recommend.yaml"));
+  writeFileSync(join(dir, "a-file"), "not a directory\n");
+  let remote: BareRemote;
+  /** Nothing listens here: a refusing dependency. */
+  let closed: string;
+  before(async () => {
+    remote = rolloutRemote();
+    closed = `http://127.0.0.1:${await freePort()}`;
+  });
+  after(() => rmSync(remote.root, { recursive: true, force: true }));
+
+  /** Valid arguments for each command, so the appended bad value is the only fault. */
+  const base = (command: string): string[] => {
+    switch (command) {
+      case "compile":
+        return ["compile", "rollouts", "--out", "out"];
+      case "validate":
+        return ["validate", "rollouts"];
+      // The loop, not --once: were a value checked only later, the run would clone and go on watching.
+      case "watch":
+        return ["watch", "--repo", remote.bare, "--prometheus", closed, "--workdir", "wd"];
+      case "status":
+        return ["status", "rollouts", "--prometheus", closed];
+      default:
+        return ["backtest", "rollouts", "--prometheus", closed, "--from", "now-1h"];
+    }
+  };
+
+  /** [command, bad arguments appended to its valid ones, what stderr must name]. */
+  const table: [string, string[], string][] = [
+    ["compile", ["--quiet=yes"], "--quiet"],
+    ["compile", ["--bogus"], "--bogus"],
+    ["compile", [""], "paths"],
+    ["compile", ["nope"], "nope"],
+    ["compile", ["/dev/null"], "/dev/null"],
+    ["compile", ["--out", ""], "--out"],
+    ["compile", ["-o", ""], "--out"],
+    ["compile", ["--check=yes"], "--check"],
+    ["compile", ["--prune=yes"], "--prune"],
+    ["compile", ["--api-version", "v2"], "--api-version"],
+    ["compile", ["--config", "nope.yaml"], "--config"],
+    ["compile", ["--config", "rollouts"], "--config"],
+    ["validate", ["nope"], "nope"],
+    ["validate", ["--api-version", "v3"], "--api-version"],
+    ["validate", ["--config", "nope.yaml"], "--config"],
+    ["watch", ["--repo", ""], "--repo"],
+    ["watch", ["--repo", "-x"], "--repo"],
+    ["watch", ["--prometheus", "bogus"], "--prometheus"],
+    ["watch", ["--prometheus", "ftp://prometheus:9090"], "--prometheus"],
+    ["watch", ["--prometheus", "http://prometheus:9090/?x=1"], "--prometheus"],
+    ["watch", ["--branch", "a b"], "--branch"],
+    ["watch", ["--branch", "-x"], "--branch"],
+    ["watch", ["--branch", "a..b"], "--branch"],
+    ["watch", ["--branch", "main.lock"], "--branch"],
+    ["watch", ["--specs", "../elsewhere"], "--specs"],
+    ["watch", ["--specs", "/rollouts"], "--specs"],
+    ["watch", ["--specs", ""], "--specs"],
+    ["watch", ["--out", "../manifests"], "--out"],
+    ["watch", ["--api-version", "v2"], "--api-version"],
+    ["watch", ["--interval", "0s"], "--interval"],
+    ["watch", ["--interval", "10"], "--interval"],
+    ["watch", ["--workdir", "a-file"], "--workdir"],
+    ["watch", ["--workdir", ""], "--workdir"],
+    ["watch", ["--listen", "bogus"], "--listen"],
+    ["watch", ["--listen", "127.0.0.1:99999"], "--listen"],
+    ["watch", ["--listen", "127.0.0.1"], "--listen"],
+    ["watch", ["--listen", "127.0.0.1:0"], "--listen"],
+    ["watch", ["--once=yes"], "--once"],
+    ["watch", ["--dry-run=yes"], "--dry-run"],
+    ["watch", ["--argocd-url", "bogus", "--argocd-app", "routes"], "--argocd-url"],
+    ["watch", ["--argocd-url", "http://argocd", "--argocd-app", "Bad_App"], "--argocd-app"],
+    ["watch", ["--argocd-url", "http://argocd"], "--argocd-app"],
+    ["watch", ["--query-timeout", "5"], "--query-timeout"],
+    ["watch", ["--author-name", ""], "--author-name"],
+    ["watch", ["--author-name", "Bot <bot@x>"], "--author-name"],
+    ["watch", ["--author-email", "bot"], "--author-email"],
+    ["status", ["nope"], "nope"],
+    ["status", ["--prometheus", "bogus"], "--prometheus"],
+    ["status", ["--repo", ""], "--repo"],
+    ["status", ["--branch", "a b"], "--branch"],
+    ["status", ["--specs", "../elsewhere"], "--specs"],
+    ["status", ["--json=yes"], "--json"],
+    ["status", ["--query-timeout", "x"], "--query-timeout"],
+    ["status", ["--rollout", "recommend"], "--rollout"],
+    ["status", ["--rollout", "recs/recommend/v2"], "--rollout"],
+    ["status", ["--report", "no-such-dir/status.html"], "--report"],
+    ["status", ["--report", "rollouts"], "--report"],
+    ["status", ["--report-range", "0s"], "--report-range"],
+    ["backtest", ["nope"], "nope"],
+    ["backtest", ["--prometheus", "bogus"], "--prometheus"],
+    ["backtest", ["--from", "yesterday"], "--from"],
+    ["backtest", ["--from", "2026-02-30T00:00:00Z"], "--from"],
+    ["backtest", ["--from", "now-100000000000h"], "--from"],
+    ["backtest", ["--to", "later"], "--to"],
+    ["backtest", ["--to", "now-2h"], "--to"],
+    ["backtest", ["--step", "0s"], "--step"],
+    ["backtest", ["--step", "1ms"], "--step"],
+    ["backtest", ["--rollout", "recommend"], "--rollout"],
+    ["backtest", ["--report", "no-such-dir/report.html"], "--report"],
+    ["backtest", ["--json=yes"], "--json"],
+    ["backtest", ["--query-timeout", "-1s"], "--query-timeout"],
+  ];
+  for (const [command, bad, named] of table) {
+    it(`${command} ${bad.map((a) => JSON.stringify(a)).join(" ")}: exit 2 naming ${named}`, () => {
+      expectExit(runCli([...base(command), ...bad], dir, { deadlineMs: DEADLINE_MS }), 2, named);
+    });
+  }
+
+  const missing: [string, string[], string][] = [
+    ["watch", ["watch", "--prometheus", "http://127.0.0.1:9"], "--repo"],
+    ["watch", ["watch", "--repo", "/srv/gitops.git"], "--prometheus"],
+    ["status", ["status", "rollouts"], "--prometheus"],
+    ["backtest", ["backtest", "rollouts", "--prometheus", "http://127.0.0.1:9"], "--from"],
+  ];
+  for (const [command, args, named] of missing) {
+    it(`${command} without ${named}: exit 2 naming it`, () => {
+      expectExit(runCli(args, dir, { deadlineMs: DEADLINE_MS }), 2, named);
+    });
+  }
+
+  describe("--listen on an address the OS refuses: exit 3 before any git or Prometheus call", () => {
+    let busy: Server;
+    let port: number;
+    before(async () => {
+      busy = createServer();
+      await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+      port = (busy.address() as { port: number }).port;
+    });
+    after(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+
+    // A repo that does not exist: had git run first, the message would be about cloning.
+    const watch = [
+      "watch",
+      "--repo",
+      "/nonexistent/gitops.git",
+      "--prometheus",
+      "http://127.0.0.1:9",
+    ];
+    for (const mode of [[], ["--once"]]) {
+      it(`a busy port${mode.length > 0 ? " with --once" : ", in the loop"}`, () => {
+        const r = runCli([...watch, ...mode, "--listen", `127.0.0.1:${port}`], dir, {
+          deadlineMs: DEADLINE_MS,
+        });
+        expectExit(
+          r,
+          3,
+          `--listen 127.0.0.1:${port}: cannot listen: the address is already in use`,
+        );
+        expect(r.stderr).to.not.contain("clone");
+      });
+    }
+
+    it("an address of no interface here (TEST-NET-1)", () => {
+      const r = runCli([...watch, "--once", "--listen", "192.0.2.1:9464"], dir, {
+        deadlineMs: DEADLINE_MS,
+      });
+      expectExit(r, 3, "--listen 192.0.2.1:9464: cannot listen");
+      expect(r.stderr).to.not.contain("clone");
+    });
+  });
+
+  it("a bad value in the GitOps repo's meshcanary.yaml: exit 2 naming the file, line and key", () => {
+    const bad = new BareRemote({
+      ...repoFiles(fastSpec()),
+      "meshcanary.yaml": "specs: rollouts\nout: manifests\napiVersion: v2\n",
+    });
+    try {
+      for (const command of [["watch", "--once"], ["status"]]) {
+        const r = runCli([...command, "--repo", bad.bare, "--prometheus", closed], dir, {
+          deadlineMs: DEADLINE_MS,
+        });
+        expectExit(r, 2, "meshcanary.yaml:3:13: apiVersion: must be one of");
+      }
+    } finally {
+      rmSync(bad.root, { recursive: true, force: true });
+    }
+  });
+
+  describe("a refusing Prometheus: exit 3", () => {
+    for (const command of ["status", "backtest"]) {
+      it(command, () => {
+        expectExit(runCli(base(command), dir, { deadlineMs: DEADLINE_MS }), 3, "ECONNREFUSED");
+      });
+    }
+
+    it("watch --once, and the --listen server it bound first does not keep it running", async () => {
+      const listen = `127.0.0.1:${await freePort()}`;
+      const r = runCli(
+        ["watch", "--once", "--repo", remote.bare, "--prometheus", closed, "--listen", listen],
+        dir,
+        { deadlineMs: DEADLINE_MS },
+      );
+      expectExit(r, 3, "ECONNREFUSED");
+      expect(r.stdout).to.match(/^recs\/recommend +20% +hold: error: Prometheus/);
+    });
+  });
+});
