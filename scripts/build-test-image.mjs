@@ -183,6 +183,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const scratch = mkdtempSync(join(tmpdir(), "meshcanary-image-"));
   try {
     const base = standInBase(scratch);
+    const imageId = () =>
+      spawnSync("podman", ["image", "inspect", "--format", "{{.Id}}", TEST_IMAGE], {
+        encoding: "utf8",
+      }).stdout.trim();
+    const previous = imageId();
     // podman cannot run containers here (no cgroup controllers); chroot isolation runs RUN steps.
     run(
       "podman",
@@ -201,6 +206,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       // podman build prints the image ID on stdout; ours carries only the result.
       { cwd: REPO_ROOT },
     );
+    // The image this build replaced would stay behind untagged; its layers are not a cache any more.
+    if (previous !== "" && previous !== imageId()) spawnSync("podman", ["rmi", previous]);
     process.stdout.write(`${JSON.stringify({ image: TEST_IMAGE, base })}\n`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
