@@ -5,10 +5,12 @@
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode, InvalidSpecError, MeshcanaryError } from "../errors.js";
 import { readPackageJson } from "../package-files.js";
+import { addArgoCdOptions } from "./argocd-options.js";
 import { type BacktestFlags, backtestCommand } from "./backtest-command.js";
 import { compileCommand, validateCommand } from "./compile-command.js";
 import { type Console, processConsole } from "./console.js";
 import * as parse from "./flag-values.js";
+import { addNotifyOptions } from "./notify-options.js";
 import { addPrometheusAuthOptions } from "./prometheus-options.js";
 import { type StatusFlags, statusCommand } from "./status-command.js";
 import { type WatchFlags, watchCommand } from "./watch-command.js";
@@ -291,6 +293,8 @@ export function buildProgram(
     });
 
   addPrometheusAuthOptions(program);
+  addArgoCdOptions(program);
+  addNotifyOptions(program);
   return program;
 }
 

@@ -1,10 +1,10 @@
 /** `meshcanary watch`: the watchdog, as a loop or one cycle (`--once`). */
 
 import type { Server } from "node:http";
-import { ExitCode, MeshcanaryError, UsageError } from "../errors.js";
+import { ExitCode, MeshcanaryError } from "../errors.js";
 import { GitWorkingCopy } from "../gitops/repo.js";
 import { PrometheusClient } from "../prometheus/client.js";
-import { argoCdSync } from "../watchdog/argocd.js";
+import type { ArgoCdSync } from "../watchdog/argocd.js";
 import { type CycleReport, runCycle } from "../watchdog/cycle.js";
 import {
   type Health,
@@ -17,11 +17,13 @@ import { Overview } from "../watchdog/overview-pages.js";
 import { watchSettings } from "../watchdog/settings.js";
 import { Telemetry } from "../watchdog/telemetry.js";
 import { startWatchdog } from "../watchdog/watchdog.js";
+import { type ArgoCdFlags, argoCdFromFlags } from "./argocd-options.js";
 import type { Console } from "./console.js";
+import { type NotifyFlags, notifierFromFlags } from "./notify-options.js";
 import { formatOutcomes } from "./outcomes.js";
 import { type PrometheusFlags, prometheusConnection } from "./prometheus-options.js";
 
-export interface WatchFlags extends PrometheusFlags {
+export interface WatchFlags extends PrometheusFlags, ArgoCdFlags, NotifyFlags {
   readonly repo: string;
   readonly prometheus: string;
   readonly branch: string;
@@ -43,9 +45,7 @@ export interface WatchFlags extends PrometheusFlags {
 }
 
 export async function watchCommand(flags: WatchFlags, io: Console): Promise<number> {
-  if ((flags.argocdUrl === undefined) !== (flags.argocdApp === undefined)) {
-    throw new UsageError("--argocd-url and --argocd-app go together");
-  }
+  const argocd = argoCdFromFlags(flags);
   const telemetry = new Telemetry();
   const metrics = new PrometheusClient({
     ...prometheusConnection(flags),
@@ -68,7 +68,7 @@ export async function watchCommand(flags: WatchFlags, io: Console): Promise<numb
           pages: overview,
         });
   try {
-    return await watch(flags, io, { telemetry, metrics, overview }, (h) => {
+    return await watch(flags, io, { telemetry, metrics, overview, argocd }, (h) => {
       health = h;
     });
   } finally {
@@ -115,20 +115,26 @@ async function watch(
     telemetry,
     metrics,
     overview,
-  }: { telemetry: Telemetry; metrics: PrometheusClient; overview: Overview },
+    argocd,
+  }: {
+    telemetry: Telemetry;
+    metrics: PrometheusClient;
+    overview: Overview;
+    argocd: ArgoCdSync | undefined;
+  },
   serveHealth: (health: () => Health) => void,
 ): Promise<number> {
   const token = process.env.ARGOCD_AUTH_TOKEN;
-  const log = createLogger({ secrets: token === undefined ? [] : [token] });
+  const secrets = token === undefined ? [] : [token];
+  const log = createLogger({ secrets });
+  const notifier = notifierFromFlags(flags, { log, registry: telemetry.registry, secrets });
   const repo = await GitWorkingCopy.open({
     remote: flags.repo,
     branch: flags.branch,
     ...(flags.workdir === undefined ? {} : { workdir: flags.workdir }),
     author: { name: flags.authorName, email: flags.authorEmail },
+    log,
   });
-  // Settings errors are usage errors: report them now rather than in every cycle.
-  await repo.sync();
-  watchSettings(repo.dir, flags);
   const deps = {
     repo,
     metrics,
@@ -137,20 +143,17 @@ async function watch(
     log,
     telemetry,
     dryRun: flags.dryRun === true,
-    ...(flags.argocdUrl !== undefined && flags.argocdApp !== undefined
-      ? {
-          argocd: argoCdSync({
-            url: flags.argocdUrl,
-            app: flags.argocdApp,
-            ...(token === undefined ? {} : { token }),
-          }),
-        }
-      : {}),
+    ...(argocd === undefined ? {} : { argocd }),
   };
 
   if (flags.once === true) {
+    // Settings errors are usage errors: report them as such. The loop clones and checks them in its first cycle.
+    await repo.sync();
+    watchSettings(repo.dir, flags);
     const report = await runCycle(deps);
     for (const line of formatOutcomes(report.outcomes)) io.out(line);
+    notifier?.onCycle(report);
+    await notifier?.close(NOTIFY_GRACE_MS);
     return onceExitCode(report);
   }
 
@@ -162,7 +165,11 @@ async function watch(
     ...deps,
     loopIntervalMs: flags.interval,
     signal: controller.signal,
-    onCycle: overview.update,
+    onCycle: (report) => {
+      overview.update(report);
+      notifier?.onCycle(report);
+    },
+    ...(notifier === undefined ? {} : { onError: (error) => notifier.onError(error) }),
   });
   serveHealth(watchdog.health);
   log.log("info", "watching", {
@@ -174,9 +181,13 @@ async function watch(
   const code = await watchdog.done;
   process.off("SIGTERM", stop);
   process.off("SIGINT", stop);
+  await notifier?.close(NOTIFY_GRACE_MS);
   log.log("info", "stopped", { exitCode: code });
   return code;
 }
+
+/** How long a stopping watchdog waits for queued notifications (Kubernetes' grace period is 30 s). */
+const NOTIFY_GRACE_MS = 10_000;
 
 /** `--once`: 0 ok, 1 some spec invalid, 3 Prometheus failed (git failures throw, also 3). */
 export function onceExitCode(report: CycleReport): number {

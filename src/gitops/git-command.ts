@@ -25,6 +25,32 @@ export interface GitOptions {
   /** Extra `-c key=value` settings for this command. */
   readonly config?: readonly string[];
   readonly timeoutMs?: number;
+  /** The SSH command to use when the user chose none (`sshCommand`). */
+  readonly sshCommand?: string;
+}
+
+/**
+ * A hung SSH connection would hold a git command (and the watchdog's cycle)
+ * until the command's timeout: with these OpenSSH gives up on a server that
+ * stays silent for about `stallSeconds` (half of it to connect and exchange
+ * banners; four keepalives unanswered once connected).
+ */
+export function sshCommand(stallSeconds: number): string {
+  const connect = Math.max(1, Math.ceil(stallSeconds / 2));
+  const alive = Math.max(1, Math.ceil(stallSeconds / 4));
+  return `ssh -o ConnectTimeout=${connect} -o ServerAliveInterval=${alive} -o ServerAliveCountMax=4`;
+}
+
+/** A user's own GIT_SSH_COMMAND or GIT_SSH wins: it is theirs to tune. */
+export function gitEnv(ssh: string | undefined, env = process.env): NodeJS.ProcessEnv {
+  const own = env.GIT_SSH_COMMAND !== undefined || env.GIT_SSH !== undefined;
+  return {
+    ...env,
+    // Never wait for a password prompt: a watchdog has no one to answer it.
+    GIT_TERMINAL_PROMPT: "0",
+    LC_ALL: "C",
+    ...(ssh !== undefined && !own ? { GIT_SSH_COMMAND: ssh } : {}),
+  };
 }
 
 export function runGit(args: readonly string[], options: GitOptions = {}): Promise<string> {
@@ -37,9 +63,9 @@ export function runGit(args: readonly string[], options: GitOptions = {}): Promi
         cwd: options.cwd,
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
+        // The backstop; network commands give up sooner through the limits in repo.ts.
         timeout: options.timeoutMs ?? 120_000,
-        // Never wait for a password prompt: a watchdog has no one to answer it.
-        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+        env: gitEnv(options.sshCommand),
       },
       (error, stdout, stderr) => {
         if (error === null) resolve(stdout);

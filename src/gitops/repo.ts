@@ -1,16 +1,32 @@
 /**
  * The GitOps repository as the watchdog sees it: a private working copy of
- * one branch of a remote. The working copy is a cache: every sync resets it
- * to the remote branch, so a crash's leftovers (a dirty tree, a commit that
- * was never pushed) are dropped and re-decided, never pushed late. Pushes
- * never force; a remote whose history was rewritten stops the watchdog.
+ * one branch of a remote, kept as a cache. Every sync resets it to the remote
+ * branch, so a crash's leftovers (a dirty tree, a commit that was never
+ * pushed) are dropped and re-decided, never pushed late; whatever a kill can
+ * leave in `.git` (stale locks, a broken index, a detached or missing HEAD,
+ * damaged objects) is repaired or cloned afresh before the copy is used again.
+ *
+ * The remote branch is the truth: a rewritten history is logged and followed,
+ * never overwritten. Every push is a compare-and-swap from the synced head
+ * (`--force-with-lease=<branch>:<synced head>` of a fast-forward), so a push
+ * made by someone else after the sync makes ours fail, and the cycle decides
+ * again on their state.
  */
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ExitCode, MeshcanaryError } from "../errors.js";
-import { GitCommandError, runGit } from "./git-command.js";
+import { ExitCode, FileSystemError, MeshcanaryError } from "../errors.js";
+import type { Logger } from "../watchdog/log.js";
+import { GitCommandError, type GitOptions, runGit, sshCommand } from "./git-command.js";
 import { redactUrlCredentials } from "./redact.js";
+import {
+  CLONE,
+  claimWorkdir,
+  FRESH_PREFIX,
+  OLD_PREFIX,
+  removeStaleLocks,
+  removeUnfinishedClones,
+} from "./workdir.js";
 
 export class GitError extends MeshcanaryError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -18,19 +34,16 @@ export class GitError extends MeshcanaryError {
   }
 }
 
-/** The remote branch no longer contains what it contained before: someone force-pushed. */
-export class HistoryRewrittenError extends GitError {}
-
 export interface GitOpsRepo {
   /** The working copy's directory. */
   readonly dir: string;
-  /** Fetches and resets the working copy to the remote branch; returns its head commit. */
+  /** Fetches and resets the working copy to the remote branch (cloning it when needed); returns its head commit. */
   sync(): Promise<string>;
   /** Commit time (epoch ms) of the last commit that changed each of `paths`; paths never changed are absent. */
   lastChangeTimes(paths: readonly string[]): Promise<Map<string, number>>;
   /** Commits the given paths; `undefined` when they hold no change. */
   commit(paths: readonly string[], message: string): Promise<string | undefined>;
-  /** Pushes the branch without force; `rejected` when the remote moved on. */
+  /** Pushes the branch as a compare-and-swap from the synced head; `rejected` when the remote moved on. */
   push(): Promise<"pushed" | "rejected">;
 }
 
@@ -38,76 +51,98 @@ export interface WorkingCopyOptions {
   /** Git URL or path of the remote (a bare repository in tests). */
   readonly remote: string;
   readonly branch: string;
-  /** Kept and reused when given; a new temporary directory otherwise. */
+  /** Kept and reused when given (empty, absent, or meshcanary's own); a new temporary directory otherwise. */
   readonly workdir?: string;
   readonly author: { readonly name: string; readonly email: string };
+  /** Where repairs, re-clones and rewritten history are told. */
+  readonly log?: Logger;
+  /**
+   * Seconds a remote may stall before git gives up: an HTTP transfer below 1 KB/s
+   * (`http.lowSpeedTime`), an SSH server silent (`sshCommand`); default 60.
+   */
+  readonly stallSeconds?: number;
 }
+
+/** Git's own background work (gc, maintenance, commit-graph writes) would outlive a command and hold locks. */
+const NO_BACKGROUND_WORK = [
+  "gc.auto=0",
+  "gc.autoDetach=false",
+  "maintenance.auto=false",
+  "fetch.writeCommitGraph=false",
+];
 
 export class GitWorkingCopy implements GitOpsRepo {
   readonly dir: string;
+  readonly #workdir: string;
+  readonly #remote: string;
   readonly #branch: string;
   readonly #tracking: string;
-  readonly #config: readonly string[];
+  readonly #git: GitOptions;
+  readonly #log: Logger | undefined;
   /** The remote head the working copy was last reset to. */
   #head: string | undefined;
+  /** True at start and after any failed git command: the copy is checked before it is used again. */
+  #suspect = true;
   #history: { readonly key: string; readonly times: ReadonlyMap<string, number> } | undefined;
 
-  private constructor(dir: string, branch: string, author: WorkingCopyOptions["author"]) {
-    this.dir = dir;
-    this.#branch = branch;
-    this.#tracking = `refs/remotes/origin/${branch}`;
-    this.#config = [
-      `user.name=${author.name}`,
-      `user.email=${author.email}`,
-      "commit.gpgsign=false",
-    ];
+  private constructor(workdir: string, options: WorkingCopyOptions) {
+    this.#workdir = workdir;
+    this.dir = join(workdir, CLONE);
+    this.#remote = options.remote;
+    this.#branch = options.branch;
+    this.#tracking = `refs/remotes/origin/${options.branch}`;
+    this.#log = options.log;
+    const stallSeconds = options.stallSeconds ?? 60;
+    this.#git = {
+      config: [
+        `user.name=${options.author.name}`,
+        `user.email=${options.author.email}`,
+        "commit.gpgsign=false",
+        ...NO_BACKGROUND_WORK,
+        "http.lowSpeedLimit=1000",
+        `http.lowSpeedTime=${stallSeconds}`,
+      ],
+      sshCommand: sshCommand(stallSeconds),
+    };
   }
 
+  /** Checks the workdir (no network): throws UsageError when it is someone else's. The clone happens at the first sync. */
   static async open(options: WorkingCopyOptions): Promise<GitWorkingCopy> {
-    const dir = options.workdir ?? mkdtempSync(join(tmpdir(), "meshcanary-watch-"));
-    try {
-      if (!existsSync(join(dir, ".git"))) {
-        await runGit([
-          "clone",
-          "--quiet",
-          "--branch",
-          options.branch,
-          "--single-branch",
-          "--",
-          options.remote,
-          dir,
-        ]);
-      } else {
-        await runGit(["remote", "set-url", "origin", options.remote], { cwd: dir });
-      }
-    } catch (error) {
-      throw new GitError(
-        `cannot clone ${options.remote} (branch ${options.branch}) into ${dir}: ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
-    return new GitWorkingCopy(dir, options.branch, options.author);
+    const workdir = options.workdir ?? mkdtempSync(join(tmpdir(), "meshcanary-watch-"));
+    claimWorkdir(workdir, options.remote);
+    return new GitWorkingCopy(workdir, options);
   }
 
   async sync(): Promise<string> {
-    const before = await this.#revParse(this.#tracking);
-    await this.#run("fetch", [
-      "fetch",
-      "--quiet",
-      "origin",
-      `+refs/heads/${this.#branch}:${this.#tracking}`,
-    ]);
-    const after = await this.#revParse(this.#tracking);
-    if (after === undefined) throw new GitError(`remote branch ${this.#branch} not found`);
-    if (before !== undefined && before !== after && !(await this.#isAncestor(before, after))) {
-      throw new HistoryRewrittenError(
-        `the history of ${this.#branch} was rewritten on the remote (${before.slice(0, 12)} is no longer in it); meshcanary never overwrites history, stopping`,
-      );
+    try {
+      if (this.#suspect) await this.#repairOrClone();
+      const before = this.#head ?? (await this.#revParse(this.#tracking));
+      await this.#run("fetch", [
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "origin",
+        `+refs/heads/${this.#branch}:${this.#tracking}`,
+      ]);
+      const after = await this.#revParse(this.#tracking);
+      if (after === undefined) throw new GitError(`remote branch ${this.#branch} not found`);
+      if (before !== undefined && before !== after && !(await this.#isAncestor(before, after))) {
+        // Someone rewrote the branch on purpose: theirs is the truth, decided on from here.
+        this.#log?.log(
+          "warn",
+          `remote history rewritten: ${before.slice(0, 12)} is no longer in ${this.#branch}; continuing from ${after.slice(0, 12)}`,
+          { branch: this.#branch, dropped: before, head: after },
+        );
+      }
+      await this.#run("reset", ["reset", "--quiet", "--hard", after]);
+      await this.#run("clean", ["clean", "-q", "-ffdx"]);
+      this.#head = after;
+      this.#suspect = false;
+      return after;
+    } catch (error) {
+      this.#suspect = true;
+      throw error;
     }
-    await this.#run("reset", ["reset", "--quiet", "--hard", after]);
-    await this.#run("clean", ["clean", "-q", "-ffdx"]);
-    this.#head = after;
-    return after;
   }
 
   async lastChangeTimes(paths: readonly string[]): Promise<Map<string, number>> {
@@ -144,8 +179,19 @@ export class GitWorkingCopy implements GitOpsRepo {
   }
 
   async push(): Promise<"pushed" | "rejected"> {
+    const synced = this.#head;
+    // Never a non-fast-forward: the lease below would allow one, so it is ruled out first.
+    if (synced === undefined || !(await this.#isAncestor(synced, "HEAD")))
+      throw new GitError(`push to ${this.#branch}: HEAD does not descend from the synced head`);
     try {
-      await this.#raw(["push", "origin", `HEAD:refs/heads/${this.#branch}`]);
+      await this.#raw([
+        "push",
+        `--force-with-lease=refs/heads/${this.#branch}:${synced}`,
+        "origin",
+        `HEAD:refs/heads/${this.#branch}`,
+      ]);
+      // The remote branch is now our HEAD: the head a rewrite would be told against.
+      this.#head = await this.#revParse("HEAD");
       return "pushed";
     } catch (error) {
       const message =
@@ -153,14 +199,102 @@ export class GitWorkingCopy implements GitOpsRepo {
           ? `${error.message}\n${error.stderr}`
           : (error as Error).message;
       // Someone else's push won the race (or is landing right now): not an error, a reason to re-decide.
+      // "stale info" is the lease's refusal: the remote is no longer at the synced head.
       if (
         /\[rejected\]|non-fast-forward|fetch first|Updates were rejected|cannot lock ref|stale info/i.test(
           message,
         )
       )
         return "rejected";
+      this.#suspect = true;
       throw new GitError(`push to ${this.#branch} failed: ${message}`, { cause: error });
     }
+  }
+
+  /** Makes the working copy usable again after a start or a failure, locally when it can. */
+  async #repairOrClone(): Promise<void> {
+    try {
+      await this.#repairOrCloneIn();
+    } catch (error) {
+      if (error instanceof MeshcanaryError) throw error;
+      // The file system under the workdir failed (full, read-only): a dependency, retried like git.
+      throw new FileSystemError(`working copy ${this.#workdir}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async #repairOrCloneIn(): Promise<void> {
+    const unfinished = removeUnfinishedClones(this.#workdir);
+    if (unfinished.length > 0)
+      this.#log?.log("warn", "removed clones a killed process left unfinished", {
+        removed: unfinished,
+      });
+    if (existsSync(join(this.dir, ".git"))) {
+      const locks = removeStaleLocks(join(this.dir, ".git"));
+      if (locks.length > 0)
+        this.#log?.log("warn", "removed stale git locks left by a killed git command", { locks });
+      const damage = await this.#damage();
+      if (damage === undefined) {
+        // The URL may carry a rotated token.
+        await this.#run("remote", ["remote", "set-url", "origin", this.#remote]);
+        return;
+      }
+      this.#log?.log("warn", "working copy damaged; cloning it afresh", { damage });
+    }
+    await this.#clone();
+  }
+
+  /** What is wrong with the working copy, if anything: local checks only, no network. */
+  async #damage(): Promise<string | undefined> {
+    try {
+      const head = (await this.#raw(["symbolic-ref", "--quiet", "HEAD"])).trim();
+      if (head !== `refs/heads/${this.#branch}`) return `HEAD is ${head}, not ${this.#branch}`;
+      await this.#raw(["ls-files", "--stage"]);
+      await this.#raw(["fsck", "--connectivity-only", "--no-dangling", "--no-progress"]);
+      return undefined;
+    } catch (error) {
+      return error instanceof GitCommandError
+        ? error.stderr.trim() || error.message
+        : (error as Error).message;
+    }
+  }
+
+  /** Clones beside the working copy and swaps it in, so a kill at any moment leaves one whole copy or none. */
+  async #clone(): Promise<void> {
+    const fresh = mkdtempSync(join(this.#workdir, FRESH_PREFIX));
+    try {
+      await runGit(
+        [
+          "clone",
+          "--quiet",
+          "--no-tags",
+          "--branch",
+          this.#branch,
+          "--single-branch",
+          "--",
+          this.#remote,
+          fresh,
+        ],
+        this.#git,
+      );
+    } catch (error) {
+      rmSync(fresh, { recursive: true, force: true });
+      throw new GitError(
+        `cannot clone ${this.#remote} (branch ${this.#branch}) into ${this.#workdir}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    const old = `${join(this.#workdir, OLD_PREFIX)}${process.pid}`;
+    if (existsSync(this.dir)) renameSync(this.dir, old);
+    renameSync(fresh, this.dir);
+    rmSync(old, { recursive: true, force: true });
+    this.#history = undefined;
+    this.#log?.log("info", "cloned the remote into the working copy", {
+      remote: this.#remote,
+      branch: this.#branch,
+      dir: this.dir,
+    });
   }
 
   async #revParse(ref: string): Promise<string | undefined> {
@@ -184,13 +318,14 @@ export class GitWorkingCopy implements GitOpsRepo {
   }
 
   #raw(args: readonly string[]): Promise<string> {
-    return runGit(args, { cwd: this.dir, config: this.#config });
+    return runGit(args, { ...this.#git, cwd: this.dir });
   }
 
   async #run(what: string, args: string[]): Promise<string> {
     try {
       return await this.#raw(args);
     } catch (error) {
+      this.#suspect = true;
       throw new GitError(`git ${what} failed: ${(error as Error).message}`, { cause: error });
     }
   }

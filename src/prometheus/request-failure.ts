@@ -67,7 +67,7 @@ export function connectionFailure(error: unknown, base: string): ConnectionFailu
 }
 
 /** node-fetch's FetchError carries the system error's code; the cause chain may too. */
-function errorCode(error: unknown): string {
+export function errorCode(error: unknown): string {
   for (
     let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0;
     e !== undefined && e !== null && depth < 4;

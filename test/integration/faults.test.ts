@@ -6,6 +6,7 @@
  * data, say why in the log, count it in /metrics, report it in /healthz.
  */
 import type { ServerResponse } from "node:http";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { expect } from "chai";
 import fetch from "node-fetch";
 import { GitWorkingCopy } from "../../src/gitops/repo.js";
@@ -25,7 +26,7 @@ import {
   type StandIn,
   startStandIn,
 } from "../support/stand-in-server.js";
-import { decisionSubjects } from "../support/watchdog-harness.js";
+import { decisionSubjects, waitFor } from "../support/watchdog-harness.js";
 
 type Value = string | ((labels: Record<string, string>) => string);
 
@@ -169,11 +170,13 @@ describe("watchdog fault matrix (stand-in Prometheus, real git)", function () {
   afterEach(() => remote.remove());
 
   async function deps(): Promise<CycleDeps> {
+    const log = createLogger({ json: true, write: (l) => logs.push(l) });
     return {
       repo: await GitWorkingCopy.open({
         remote: remote.bare,
         branch: "main",
         author: { name: "meshcanary", email: "m@localhost" },
+        log,
       }),
       metrics: new PrometheusClient({
         url: server.url,
@@ -183,7 +186,7 @@ describe("watchdog fault matrix (stand-in Prometheus, real git)", function () {
       }),
       settings: (dir) => watchSettings(dir, {}),
       now: Date.now,
-      log: createLogger({ json: true, write: (l) => logs.push(l) }),
+      log,
       telemetry,
     };
   }
@@ -301,7 +304,7 @@ describe("watchdog fault matrix (stand-in Prometheus, real git)", function () {
     ]);
   });
 
-  it("keeps running while the git remote is unreachable and resumes when it is back", async () => {
+  it("keeps running when even the first clone fails, reports it on /healthz, and recovers when the remote is back", async () => {
     respond = (q, res) => json(res, 200, answer(q, "v2"));
     const d = await deps();
     const { renameSync } = await import("node:fs");
@@ -310,20 +313,59 @@ describe("watchdog fault matrix (stand-in Prometheus, real git)", function () {
     const controller = new AbortController();
     const watchdog = startWatchdog({ ...d, loopIntervalMs: 200, signal: controller.signal });
     try {
-      await new Promise((r) => setTimeout(r, 1000));
-      expect(watchdog.health().lastError).to.match(/^git fetch failed: /);
-      expect(watchdog.health().lastSuccessMs).to.equal(undefined);
-      expect(logs.some((l) => l.includes('"msg":"cycle failed; retrying next cycle"'))).to.equal(
-        true,
+      await waitFor("two failed cycles", () =>
+        logs.filter((l) => l.includes('"msg":"cycle failed; retrying"')).length >= 2
+          ? true
+          : undefined,
       );
+      expect(watchdog.health().lastError).to.match(/^cannot clone /);
+      expect(watchdog.health().lastSuccessMs).to.equal(undefined);
       renameSync(moved, remote.bare);
-      await new Promise((r) => setTimeout(r, 2500));
-      expect(watchdog.health().lastSuccessMs).to.be.a("number");
+      await waitFor("a successful cycle", () => watchdog.health().lastSuccessMs);
+      await waitFor("an advance", () => decisionSubjects({ remote })[0]);
       expect(decisionSubjects({ remote })[0]).to.equal("advance recs/recommend: 20% → 50%");
+      expect(
+        logs.some((l) => l.includes('"msg":"cycle succeeded again; back to the normal interval"')),
+      ).to.equal(true);
     } finally {
       controller.abort();
-      await watchdog.done;
     }
+    expect(await watchdog.done).to.equal(0);
+  });
+
+  it("gives up on a git remote that accepts the connection and never answers, and keeps the loop going", async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const { port } = silent.address() as AddressInfo;
+    const d = await deps();
+    const controller = new AbortController();
+    const watchdog = startWatchdog({
+      ...d,
+      repo: await GitWorkingCopy.open({
+        remote: `http://127.0.0.1:${port}/gitops.git`,
+        branch: "main",
+        author: { name: "meshcanary", email: "m@localhost" },
+        stallSeconds: 1,
+      }),
+      loopIntervalMs: 100,
+      signal: controller.signal,
+    });
+    try {
+      await waitFor("two failed cycles", () =>
+        logs.filter((l) => l.includes('"msg":"cycle failed; retrying"')).length >= 2
+          ? true
+          : undefined,
+      );
+      expect(watchdog.health().lastError).to.match(
+        /^cannot clone http:\/\/127\.0\.0\.1:\d+\/gitops\.git .*Operation too slow/s,
+      );
+    } finally {
+      controller.abort();
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+    expect(await watchdog.done).to.equal(0);
   });
 
   it("skips an invalid spec, logs it once while it stands, and keeps deciding for the others", async () => {

@@ -3,14 +3,19 @@
  * traffic simulator (the stand-in for the Istio data plane), and a real bare
  * git remote the simulator takes its weights from.
  */
+import { mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
+import { GitWorkingCopy } from "../../src/gitops/repo.js";
 import { runCycle } from "../../src/watchdog/cycle.js";
+import { createLogger } from "../../src/watchdog/log.js";
 import { startWatchdog } from "../../src/watchdog/watchdog.js";
-import { runCli } from "../support/cli.js";
+import { runCli, startCli } from "../support/cli.js";
 import { git } from "../support/git-remote.js";
 import { interceptPush } from "../support/intercept-push.js";
-import { DR_PATH, fastSpec, SPEC_PATH, VS_PATH } from "../support/rollout-repo.js";
+import { DR_PATH, fastSpec, rolloutRemote, SPEC_PATH, VS_PATH } from "../support/rollout-repo.js";
 import type { VersionBehaviour } from "../support/simulator.js";
 import {
   decisionSubjects,
@@ -197,6 +202,108 @@ describe("watchdog with real Prometheus and git", function () {
     expect(h.remote.show("README.md")).to.equal("recs rollouts\n");
   });
 
+  it("never brings back commits a person's force-push dropped between its sync and its push, and decides again on their state", async () => {
+    h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 2 } }) });
+    const remote = h.remote;
+    const base = remote.head();
+    const dropped = remote.commit("notes, dropped again below", { "notes.yaml": "n: 1\n" });
+    const deps = await h.deps();
+    const logs: string[] = [];
+    const log = createLogger({ json: true, write: (l) => logs.push(l) });
+    const real = await GitWorkingCopy.open({
+      remote: remote.bare,
+      branch: "main",
+      author: { name: "meshcanary", email: "meshcanary@localhost" },
+      log,
+    });
+    let raced = false;
+    // The person drops their last commit after the watchdog synced and committed, before it pushes:
+    // the remote is then an ancestor of the watchdog's commit, so a plain push would be a fast-forward.
+    const racing = interceptPush(real, async (push) => {
+      if (!raced) {
+        raced = true;
+        git(remote.person, "fetch", "--quiet", "origin");
+        git(remote.person, "reset", "--quiet", "--hard", base);
+        git(remote.person, "push", "--quiet", "--force", "origin", "HEAD:main");
+      }
+      return push();
+    });
+    await waitFor(
+      "an advance",
+      async () => (await runCycle({ ...deps, log, repo: racing })).pushed,
+    );
+    expect(raced).to.equal(true);
+    expect(remote.log().map((c) => c.sha)).to.not.include(dropped);
+    expect(decisionSubjects(h)).to.deep.equal(["advance recs/recommend: 20% → 50%"]);
+    expect(git(remote.bare, "rev-parse", "main~1").trim()).to.equal(base);
+    expect(git(remote.bare, "ls-tree", "--name-only", "main")).to.not.contain("notes.yaml");
+    const msgs = logs.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(msgs).to.include("push rejected: someone else pushed; deciding again on their state");
+    expect(msgs.filter((m) => m.startsWith("remote history rewritten"))).to.deep.equal([
+      `remote history rewritten: ${dropped.slice(0, 12)} is no longer in main; continuing from ${base.slice(0, 12)}`,
+    ]);
+  });
+
+  it("takes a rewritten remote as the new truth: the loop keeps running, logs it once, decides on it, and so does a restart on the same workdir", async () => {
+    h = await startHarness({ spec: fastSpec({ traffic: { steps: [20, 40, 60, 80, 100] } }) });
+    const harness = h;
+    const workdir = mkdtempSync(join(tmpdir(), "meshcanary-rewrite-"));
+    const logs: string[] = [];
+    const start = async () => {
+      const log = createLogger({ json: true, write: (l) => logs.push(l) });
+      const repo = await GitWorkingCopy.open({
+        remote: harness.remote.bare,
+        branch: "main",
+        author: { name: "meshcanary", email: "meshcanary@localhost" },
+        workdir,
+        log,
+      });
+      const controller = new AbortController();
+      const watchdog = startWatchdog({
+        ...(await harness.deps()),
+        repo,
+        log,
+        loopIntervalMs: 500,
+        signal: controller.signal,
+      });
+      return {
+        watchdog,
+        stop: () => {
+          controller.abort();
+          return watchdog.done;
+        },
+      };
+    };
+    const rewrites = () =>
+      logs
+        .map((l) => (JSON.parse(l) as { msg: string }).msg)
+        .filter((m) => m.startsWith("remote history rewritten"));
+    const subjects = () => decisionSubjects(harness);
+
+    const first = await start();
+    await waitFor("a first advance", () => subjects().length >= 1);
+    // The person amends the watchdog's advance commit and force-pushes it.
+    harness.remote.rewriteHistory();
+    const rewritten = harness.remote.head();
+    await waitFor("an advance on the rewritten history", () => subjects().length >= 2);
+    expect(await first.stop()).to.equal(0);
+    expect(subjects().slice(0, 2)).to.deep.equal([
+      "rewritten",
+      "advance recs/recommend: 40% → 60%",
+    ]);
+    expect(git(harness.remote.bare, "log", "--format=%H", "main")).to.contain(rewritten);
+    expect(rewrites()).to.have.length(1);
+
+    // Rewritten again while no watchdog runs; a restart on the kept workdir follows it too.
+    harness.remote.rewriteHistory();
+    const again = harness.remote.head();
+    const second = await start();
+    await waitFor("an advance after the restart", () => subjects().length >= 3);
+    expect(await second.stop()).to.equal(0);
+    expect(git(harness.remote.bare, "log", "--format=%H", "main")).to.contain(again);
+    expect(rewrites()).to.have.length(2);
+  });
+
   it("makes one rollback commit when two watchdogs watch the same repo", async () => {
     h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 100 } }) });
     const a = await loop(h);
@@ -238,5 +345,55 @@ describe("watchdog with real Prometheus and git", function () {
     git(h.remote.person, "pull", "--quiet", "--ff-only", "origin", "main");
     const check = runCli(["compile", "--check"], h.remote.person);
     expect([check.code, check.stdout]).to.deep.equal([0, "manifests: up to date (1 rollout)\n"]);
+  });
+});
+
+describe("watch as a process: the working copy", function () {
+  this.timeout(60_000);
+  it("refuses a directory that is not meshcanary's with exit 2, before any network, and leaves it as it was", () => {
+    const dir = mkdtempSync(join(tmpdir(), "meshcanary-mine-"));
+    writeFileSync(join(dir, "notes.txt"), "my notes\n");
+    // Neither the remote nor Prometheus exists: the refusal comes before either is asked.
+    const r = runCli(
+      [
+        "watch",
+        "--repo",
+        "/nonexistent/gitops.git",
+        "--prometheus",
+        "http://127.0.0.1:9",
+        "--workdir",
+        dir,
+      ],
+      tmpdir(),
+    );
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain(`--workdir ${dir}: not empty and not a meshcanary working copy`);
+    expect(readdirSync(dir)).to.deep.equal(["notes.txt"]);
+    expect(readFileSync(join(dir, "notes.txt"), "utf8")).to.equal("my notes\n");
+  });
+
+  it("keeps running when the first clone fails, and clones once the remote is there", async () => {
+    const remote = rolloutRemote();
+    const away = `${remote.bare}.away`;
+    renameSync(remote.bare, away);
+    const w = startCli(
+      ["watch", "--repo", remote.bare, "--prometheus", "http://127.0.0.1:9", "--interval", "200ms"],
+      remote.root,
+    );
+    try {
+      await waitFor("two failed clones", () =>
+        (w.output().stderr.match(/"msg":"cycle failed; retrying".*cannot clone/g) ?? []).length >= 2
+          ? true
+          : undefined,
+      );
+      renameSync(away, remote.bare);
+      await waitFor("a clone", () =>
+        w.output().stderr.includes('"msg":"cloned the remote into the working copy"'),
+      );
+    } finally {
+      w.child.kill("SIGTERM");
+    }
+    expect(await w.exited).to.equal(0);
+    remote.remove();
   });
 });

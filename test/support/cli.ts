@@ -40,11 +40,14 @@ export function startCli(
   args: readonly string[],
   cwd: string,
   env: Record<string, string> = {},
+  options: { readonly detached?: boolean } = {},
 ): RunningCli {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, so a test can kill it with every child it started.
+    detached: options.detached === true,
   });
   let stdout = "";
   let stderr = "";
