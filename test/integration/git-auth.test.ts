@@ -5,7 +5,7 @@
  * endpoint and never the secret; fixing the file is enough to recover.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { DEFAULT_GIT_USERNAME } from "../../src/cli/git-options.js";
@@ -85,6 +85,29 @@ describe("authenticated git", function () {
       expect(filesHolding(join(copy.dir, ".."), TOKEN)).to.deep.equal([]);
       expect(readFileSync(join(copy.dir, ".git", "config"), "utf8")).to.not.include("credential");
       expect(inHistory(remote, TOKEN)).to.equal(false);
+    });
+
+    it("no git command meshcanary runs has the token in its arguments", async () => {
+      // A \`git\` first on PATH that logs its arguments, then runs the real one.
+      const bin = tempDir();
+      const log = join(bin, "argv.log");
+      writeFileSync(
+        join(bin, "git"),
+        `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec /usr/bin/git "$@"\n`,
+        { mode: 0o755 },
+      );
+      const mount = secretMount(join(tempDir(), "secret"), { token: TOKEN });
+      const path = process.env.PATH;
+      process.env.PATH = `${bin}:${path ?? ""}`;
+      try {
+        const copy = await workingCopy(url, tokenAuth(mount.path("token")));
+        await decide(copy, "https-argv.txt");
+      } finally {
+        process.env.PATH = path;
+      }
+      const argv = readFileSync(log, "utf8");
+      expect(argv).to.include("push").and.include("clone");
+      expect(argv).to.not.include(TOKEN);
     });
 
     it("a wrong token: an error naming the endpoint, never a token (exit 3)", async () => {
@@ -187,6 +210,14 @@ describe("authenticated git", function () {
       expect(error.message).to.include(`cannot read --git-ssh-key-file ${missing}: ENOENT`);
       expect(error.message).to.include(url);
       expect(error.exitCode).to.equal(ExitCode.external);
+    });
+
+    it("an unreadable known_hosts file: an error naming the flag and the endpoint", async () => {
+      const missing = join(tempDir(), "no-such-known-hosts");
+      const copy = await workingCopy(url, sshAuth(sshd.clientKey, missing));
+      const error = await failure(copy.sync());
+      expect(error.message).to.include(`cannot read --git-known-hosts-file ${missing}: ENOENT`);
+      expect(error.message).to.include(url);
     });
 
     it("recovers when the key's Secret is fixed, in the same working copy", async () => {

@@ -1,4 +1,7 @@
 /** The git auth flags: which remote each fits, bad combinations (exit 2, naming the flag), the URL-credential warning. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
 import {
   DEFAULT_GIT_USERNAME,
@@ -11,6 +14,7 @@ import {
 import { UsageError } from "../../src/errors.js";
 import { shellQuote, sshAuthOptions, tokenEnv } from "../../src/gitops/git-auth.js";
 import { redactUrlCredentials } from "../../src/gitops/redact.js";
+import { claimWorkdir, MARKER } from "../../src/gitops/workdir.js";
 
 describe("git auth flags", () => {
   const KINDS: [string, RemoteKind][] = [
@@ -124,6 +128,22 @@ describe("URL credentials in messages", () => {
   ];
   for (const [text, shown] of CASES)
     it(`${text} → ${shown}`, () => expect(redactUrlCredentials(text)).to.equal(shown));
+});
+
+describe("a working copy recorded before SSH login names were shown", () => {
+  it("is still taken as this remote's", () => {
+    const dir = mkdtempSync(join(tmpdir(), "meshcanary-marker-"));
+    try {
+      writeFileSync(join(dir, MARKER), `${JSON.stringify({ remote: "ssh://***@h/x.git" })}\n`);
+      expect(() => claimWorkdir(dir, "ssh://git@h/x.git")).to.not.throw();
+      expect(() => claimWorkdir(dir, "ssh://git@h/other.git")).to.throw(
+        UsageError,
+        /another remote/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("git auth environment", () => {
