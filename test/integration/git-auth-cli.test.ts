@@ -138,6 +138,34 @@ describe("meshcanary watch with git credentials from files (process)", function 
     expect(filesHolding(workdir, keyBody())).to.deep.equal([]);
   });
 
+  it("status takes the same flags: a wrong token is exit 3 naming the remote, the right one gets past git", async () => {
+    const mount = secretMount(join(tempDir(), "secret"), { token: WRONG });
+    const status = () =>
+      run(
+        [
+          "status",
+          "--repo",
+          httpsUrl,
+          "--git-token-file",
+          mount.path("token"),
+          "--specs",
+          "rollouts",
+          "--prometheus",
+          NO_PROMETHEUS,
+        ],
+        remote.root,
+      );
+    const refused = await status();
+    expect(refused.code).to.equal(3);
+    expect(refused.stderr).to.include(httpsUrl).and.include("Authentication failed");
+    mount.update({ token: TOKEN });
+    const passed = await status();
+    expect(passed.stderr).to.not.include("Authentication failed");
+    expect(passed.code).to.equal(0);
+    for (const r of [refused, passed])
+      expect(`${r.stdout}${r.stderr}`).to.not.include(TOKEN).and.not.include(WRONG);
+  });
+
   it("--git-token-file with an SSH --repo: exit 2 naming the flag", async () => {
     const r = await run(
       [
