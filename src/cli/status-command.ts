@@ -16,10 +16,11 @@ import { statusReport } from "../report/status-report.js";
 import { loadRollouts, rolloutsOfValidFiles } from "../rollout/load.js";
 import type { Rollout } from "../rollout/types.js";
 import type { Console } from "./console.js";
+import { type GitFlags, gitAuthFromFlags } from "./git-options.js";
 import { type PrometheusFlags, prometheusConnection } from "./prometheus-options.js";
 import { writeFileAtomic } from "./write-file-atomic.js";
 
-export interface StatusFlags extends PrometheusFlags {
+export interface StatusFlags extends PrometheusFlags, GitFlags {
   readonly prometheus: string;
   readonly repo?: string;
   readonly branch: string;
@@ -77,13 +78,16 @@ export async function statusCommand(
   io: Console,
 ): Promise<number> {
   const connection = prometheusConnection(flags);
+  const git = gitAuthFromFlags(flags);
   let cwd = process.cwd();
   let specs = paths;
   let repo: GitWorkingCopy | undefined;
   if (flags.repo !== undefined) {
+    if (git.warning !== undefined) io.error(`meshcanary: warning: ${git.warning}`);
     repo = await GitWorkingCopy.open({
       remote: flags.repo,
       branch: flags.branch,
+      ...(git.auth === undefined ? {} : { auth: git.auth }),
       author: { name: "meshcanary", email: "meshcanary@localhost" },
     });
     await repo.sync();
