@@ -7,6 +7,7 @@
  */
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { auditSecret } from "./secrets-audit.js";
 
 export interface SecretMount {
   readonly dir: string;
@@ -20,6 +21,8 @@ export function secretMount(dir: string, files: Record<string, string>): SecretM
   let generation = 0;
   let current: string | undefined;
   const write = (contents: Record<string, string>) => {
+    // Whatever a test mounts as a Secret is one: the audit checks no output shows it.
+    auditSecret(...Object.values(contents));
     generation++;
     const name = `..2026_11_30_00_00_0${generation}.${process.pid}`;
     mkdirSync(join(dir, name));
