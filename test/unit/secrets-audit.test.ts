@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
 import { REPO_ROOT } from "../support/paths.js";
-import { findLeaks, fingerprint } from "../support/secrets-audit.js";
+import { findLeaks, fingerprint, secretForms } from "../support/secrets-audit.js";
 
 describe("secrets audit", () => {
   it("names each output that holds a secret by label and fingerprint, never the secret", () => {
@@ -21,6 +21,19 @@ describe("secrets audit", () => {
     ]);
     expect(leaks.join("\n")).not.to.include(secret);
     expect(fingerprint(secret)).to.match(/^secret sha256:[0-9a-f]{12} \(20 chars\)$/);
+  });
+
+  it("searches a key file line by line, without its public armour, and skips values too short to be secrets", () => {
+    const key =
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE\nbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n";
+    expect(secretForms(key)).to.deep.equal([
+      key.trim(),
+      "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE",
+      "bm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+    ]);
+    expect(secretForms(" token-one\n")).to.deep.equal(["token-one"]);
+    expect(secretForms("")).to.deep.equal([]);
+    expect(secretForms("t\n")).to.deep.equal([]);
   });
 
   it("reports an output it cannot read instead of passing it", () => {
