@@ -16,15 +16,23 @@ const PACKAGES = {
     binaries: [["prometheus"], ["promtool"]],
     why: "The integration tests start a real Prometheus, and backfill history with promtool.",
   },
+  "openssh-server": {
+    binaries: [["sshd"], ["ssh"], ["ssh-keygen"]],
+    why: "The authenticated-git tests run sshd on loopback and clone over SSH.",
+  },
   chromium: {
     binaries: [["chromium", "chromium-browser"]],
     why: "The browser tests open the HTML report in headless Chromium (driven by playwright-core, which downloads no browser).",
   },
 };
 
-/** The first executable `name` on PATH, else in /usr/bin (Debian's place, not always on PATH). */
+/** The first executable `name` on PATH, else in /usr/bin or /usr/sbin (Debian's places, not always on PATH). */
 function findExecutable(name) {
-  const dirs = [...(process.env.PATH ?? "").split(delimiter).filter((d) => d !== ""), "/usr/bin"];
+  const dirs = [
+    ...(process.env.PATH ?? "").split(delimiter).filter((d) => d !== ""),
+    "/usr/bin",
+    "/usr/sbin",
+  ];
   for (const dir of dirs) {
     const path = join(dir, name);
     try {

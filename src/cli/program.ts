@@ -10,6 +10,7 @@ import { type BacktestFlags, backtestCommand } from "./backtest-command.js";
 import { compileCommand, validateCommand } from "./compile-command.js";
 import { type Console, processConsole } from "./console.js";
 import * as parse from "./flag-values.js";
+import { addGitAuthOptions } from "./git-options.js";
 import { addNotifyOptions } from "./notify-options.js";
 import { addPrometheusAuthOptions } from "./prometheus-options.js";
 import { type StatusFlags, statusCommand } from "./status-command.js";
@@ -293,6 +294,7 @@ export function buildProgram(
     });
 
   addPrometheusAuthOptions(program);
+  addGitAuthOptions(program);
   addArgoCdOptions(program);
   addNotifyOptions(program);
   return program;

@@ -20,10 +20,11 @@ import {
 } from "../watchdog/evaluate.js";
 import { repoSpecs } from "../watchdog/settings.js";
 import type { Console } from "./console.js";
+import { type GitFlags, gitAuthFromFlags } from "./git-options.js";
 import { type PrometheusFlags, prometheusConnection } from "./prometheus-options.js";
 import { writeFileAtomic } from "./write-file-atomic.js";
 
-export interface StatusFlags extends PrometheusFlags {
+export interface StatusFlags extends PrometheusFlags, GitFlags {
   readonly prometheus: string;
   readonly repo?: string;
   readonly branch: string;
@@ -81,13 +82,16 @@ export async function statusCommand(
   io: Console,
 ): Promise<number> {
   const connection = prometheusConnection(flags);
+  const git = gitAuthFromFlags(flags);
   let cwd = process.cwd();
   let specs = paths;
   let repo: GitWorkingCopy | undefined;
   if (flags.repo !== undefined) {
+    if (git.warning !== undefined) io.error(`meshcanary: warning: ${git.warning}`);
     repo = await GitWorkingCopy.open({
       remote: flags.repo,
       branch: flags.branch,
+      ...(git.auth === undefined ? {} : { auth: git.auth }),
       author: { name: "meshcanary", email: "meshcanary@localhost" },
     });
     await repo.sync();

@@ -19,11 +19,12 @@ import { Telemetry } from "../watchdog/telemetry.js";
 import { startWatchdog } from "../watchdog/watchdog.js";
 import { type ArgoCdFlags, argoCdFromFlags } from "./argocd-options.js";
 import type { Console } from "./console.js";
+import { type GitFlags, gitAuthFromFlags } from "./git-options.js";
 import { type NotifyFlags, notifierFromFlags } from "./notify-options.js";
 import { formatOutcomes } from "./outcomes.js";
 import { type PrometheusFlags, prometheusConnection } from "./prometheus-options.js";
 
-export interface WatchFlags extends PrometheusFlags, ArgoCdFlags, NotifyFlags {
+export interface WatchFlags extends PrometheusFlags, ArgoCdFlags, NotifyFlags, GitFlags {
   readonly repo: string;
   readonly prometheus: string;
   readonly branch: string;
@@ -46,6 +47,8 @@ export interface WatchFlags extends PrometheusFlags, ArgoCdFlags, NotifyFlags {
 
 export async function watchCommand(flags: WatchFlags, io: Console): Promise<number> {
   const argocd = argoCdFromFlags(flags);
+  // Checked with the other flags, before anything listens or runs.
+  gitAuthFromFlags(flags);
   const telemetry = new Telemetry();
   const metrics = new PrometheusClient({
     ...prometheusConnection(flags),
@@ -128,9 +131,12 @@ async function watch(
   const secrets = token === undefined ? [] : [token];
   const log = createLogger({ secrets });
   const notifier = notifierFromFlags(flags, { log, registry: telemetry.registry, secrets });
+  const git = gitAuthFromFlags(flags);
+  if (git.warning !== undefined) log.log("warn", git.warning);
   const repo = await GitWorkingCopy.open({
     remote: flags.repo,
     branch: flags.branch,
+    ...(git.auth === undefined ? {} : { auth: git.auth }),
     ...(flags.workdir === undefined ? {} : { workdir: flags.workdir }),
     author: { name: flags.authorName, email: flags.authorEmail },
     log,

@@ -27,6 +27,8 @@ export interface GitOptions {
   readonly timeoutMs?: number;
   /** The SSH command to use when the user chose none (`sshCommand`). */
   readonly sshCommand?: string;
+  /** Set over the rest (authentication: `GitCredentials.prepare`). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -65,7 +67,7 @@ export function runGit(args: readonly string[], options: GitOptions = {}): Promi
         maxBuffer: 64 * 1024 * 1024,
         // The backstop; network commands give up sooner through the limits in repo.ts.
         timeout: options.timeoutMs ?? 120_000,
-        env: gitEnv(options.sshCommand),
+        env: { ...gitEnv(options.sshCommand), ...options.env },
       },
       (error, stdout, stderr) => {
         if (error === null) resolve(stdout);

@@ -16,7 +16,9 @@ import { existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ExitCode, FileSystemError, MeshcanaryError } from "../errors.js";
+import { redactSecrets } from "../secrets/redact.js";
 import type { Logger } from "../watchdog/log.js";
+import { type GitAuth, GitCredentials } from "./git-auth.js";
 import { GitCommandError, type GitOptions, runGit, sshCommand } from "./git-command.js";
 import { redactUrlCredentials } from "./redact.js";
 import {
@@ -61,6 +63,8 @@ export interface WorkingCopyOptions {
    * (`http.lowSpeedTime`), an SSH server silent (`sshCommand`); default 60.
    */
   readonly stallSeconds?: number;
+  /** A token or SSH key from files, read again before each command that reaches the remote. */
+  readonly auth?: GitAuth;
 }
 
 /** Git's own background work (gc, maintenance, commit-graph writes) would outlive a command and hold locks. */
@@ -75,6 +79,9 @@ export class GitWorkingCopy implements GitOpsRepo {
   readonly dir: string;
   readonly #workdir: string;
   readonly #remote: string;
+  /** The remote as messages name it (no credential). */
+  readonly #shown: string;
+  readonly #credentials: GitCredentials | undefined;
   readonly #branch: string;
   readonly #tracking: string;
   readonly #git: GitOptions;
@@ -89,6 +96,7 @@ export class GitWorkingCopy implements GitOpsRepo {
     this.#workdir = workdir;
     this.dir = join(workdir, CLONE);
     this.#remote = options.remote;
+    this.#shown = redactUrlCredentials(options.remote);
     this.#branch = options.branch;
     this.#tracking = `refs/remotes/origin/${options.branch}`;
     this.#log = options.log;
@@ -104,6 +112,10 @@ export class GitWorkingCopy implements GitOpsRepo {
       ],
       sshCommand: sshCommand(stallSeconds),
     };
+    this.#credentials =
+      options.auth === undefined
+        ? undefined
+        : new GitCredentials(options.auth, sshCommand(stallSeconds));
   }
 
   /** Checks the workdir (no network): throws UsageError when it is someone else's. The clone happens at the first sync. */
@@ -117,7 +129,7 @@ export class GitWorkingCopy implements GitOpsRepo {
     try {
       if (this.#suspect) await this.#repairOrClone();
       const before = this.#head ?? (await this.#revParse(this.#tracking));
-      await this.#run("fetch", [
+      await this.#network("fetch from", [
         "fetch",
         "--quiet",
         "--no-tags",
@@ -184,16 +196,22 @@ export class GitWorkingCopy implements GitOpsRepo {
     if (synced === undefined || !(await this.#isAncestor(synced, "HEAD")))
       throw new GitError(`push to ${this.#branch}: HEAD does not descend from the synced head`);
     try {
-      await this.#raw([
-        "push",
-        `--force-with-lease=refs/heads/${this.#branch}:${synced}`,
-        "origin",
-        `HEAD:refs/heads/${this.#branch}`,
-      ]);
+      await this.#network(
+        "push to",
+        [
+          "push",
+          `--force-with-lease=refs/heads/${this.#branch}:${synced}`,
+          "origin",
+          `HEAD:refs/heads/${this.#branch}`,
+        ],
+        { raw: true },
+      );
       // The remote branch is now our HEAD: the head a rewrite would be told against.
       this.#head = await this.#revParse("HEAD");
       return "pushed";
     } catch (error) {
+      // Its credentials could not be read: said already, with the remote.
+      if (error instanceof GitError) throw error;
       const message =
         error instanceof GitCommandError
           ? `${error.message}\n${error.stderr}`
@@ -207,7 +225,9 @@ export class GitWorkingCopy implements GitOpsRepo {
       )
         return "rejected";
       this.#suspect = true;
-      throw new GitError(`push to ${this.#branch} failed: ${message}`, { cause: error });
+      throw new GitError(`push to ${this.#branch} of ${this.#shown} failed: ${message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -263,7 +283,10 @@ export class GitWorkingCopy implements GitOpsRepo {
   /** Clones beside the working copy and swaps it in, so a kill at any moment leaves one whole copy or none. */
   async #clone(): Promise<void> {
     const fresh = mkdtempSync(join(this.#workdir, FRESH_PREFIX));
+    let secrets: readonly string[] = [];
     try {
+      const remote = await this.#remoteOptions();
+      secrets = remote.secrets;
       await runGit(
         [
           "clone",
@@ -276,12 +299,15 @@ export class GitWorkingCopy implements GitOpsRepo {
           this.#remote,
           fresh,
         ],
-        this.#git,
+        remote.options,
       );
     } catch (error) {
       rmSync(fresh, { recursive: true, force: true });
       throw new GitError(
-        `cannot clone ${this.#remote} (branch ${this.#branch}) into ${this.#workdir}: ${(error as Error).message}`,
+        redactSecrets(
+          `cannot clone ${this.#shown} (branch ${this.#branch}) into ${this.#workdir}: ${(error as Error).message}`,
+          secrets,
+        ),
         { cause: error },
       );
     }
@@ -319,6 +345,34 @@ export class GitWorkingCopy implements GitOpsRepo {
 
   #raw(args: readonly string[]): Promise<string> {
     return runGit(args, { ...this.#git, cwd: this.dir });
+  }
+
+  /** The options for a command that reaches the remote: its credentials read afresh from their files. */
+  async #remoteOptions(): Promise<{ options: GitOptions; secrets: readonly string[] }> {
+    if (this.#credentials === undefined) return { options: this.#git, secrets: [] };
+    const { env, secrets } = await this.#credentials.prepare();
+    return { options: { ...this.#git, env }, secrets };
+  }
+
+  /**
+   * A command that reaches the remote; its errors name the remote (ssh's
+   * "Permission denied" does not) and never a secret. `raw` leaves a failed
+   * git command's error to the caller (push tells a lost race from a failure).
+   */
+  async #network(what: string, args: string[], { raw = false } = {}): Promise<string> {
+    let secrets: readonly string[] = [];
+    try {
+      const remote = await this.#remoteOptions();
+      secrets = remote.secrets;
+      return await runGit(args, { ...remote.options, cwd: this.dir });
+    } catch (error) {
+      this.#suspect = true;
+      if (raw && error instanceof GitCommandError) throw error;
+      throw new GitError(
+        redactSecrets(`git ${what} ${this.#shown} failed: ${(error as Error).message}`, secrets),
+        { cause: error },
+      );
+    }
   }
 
   async #run(what: string, args: string[]): Promise<string> {

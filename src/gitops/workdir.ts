@@ -51,7 +51,9 @@ function claim(dir: string, remote: string): void {
   if (entries.includes(MARKER)) {
     const recorded = readMarker(join(dir, MARKER));
     // An unreadable marker (a kill while writing it) is still meshcanary's: it is rewritten below.
-    if (recorded !== undefined && recorded !== shown)
+    // Before 0.2 every user part was masked, `ssh://git@host` too: such a marker is still this remote's.
+    const before = remote.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, "$1***@");
+    if (recorded !== undefined && recorded !== shown && recorded !== before)
       throw new UsageError(
         `--workdir ${dir}: holds meshcanary's working copy of another remote (${recorded}), not ${shown}; give a new or empty directory, or remove that one`,
       );

@@ -21,13 +21,20 @@ const UNTRUSTED = new Set([
   "CERT_SIGNATURE_FAILURE",
 ]);
 const EXPIRED = new Set(["CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID"]);
-/** The server refused the handshake over the client certificate (TLS 1.3 and 1.2 alerts). */
+/**
+ * The server refused the handshake over the client certificate (TLS 1.3 and
+ * 1.2 alerts). OpenSSL 3.2 renamed the "sslv3 alert" reasons to "ssl/tls
+ * alert": Node 20 reports the first spelling, Node 24 the second.
+ */
 const CLIENT_CERT_REFUSED = new Set([
   "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED",
   "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE",
+  "ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE",
   "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
+  "ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE",
   "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA",
   "ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED",
+  "ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_EXPIRED",
 ]);
 
 /** `base` is the Prometheus URL the request went to (the endpoint named in the message). */

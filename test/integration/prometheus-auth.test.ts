@@ -268,7 +268,7 @@ describe("Prometheus auth (real Prometheus, openssl certificates)", function () 
 
     const refusedClient = () =>
       new RegExp(
-        `^Prometheus query: ${esc(prom.url)}: TLS: the server refused the client certificate \\([A-Z0-9_]+\\): check --prometheus-cert-file and --prometheus-key-file$`,
+        `^Prometheus query: ${esc(prom.url)}: TLS: the server refused the client certificate \\([A-Z0-9_/]+\\): check --prometheus-cert-file and --prometheus-key-file$`,
       );
     it("fails without a client certificate, naming the cert and key flags", async () => {
       const error = await failure(client(prom.url, { tls: tls() }));

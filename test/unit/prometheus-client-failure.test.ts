@@ -39,6 +39,12 @@ describe("connectionFailure", () => {
       "https://127.0.0.1:9090: TLS: the server refused the client certificate (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED): check --prometheus-cert-file and --prometheus-key-file",
     ],
     [
+      "a refused client certificate in OpenSSL 3.2+'s words (Node 24)",
+      withCode("ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE"),
+      "tls",
+      "https://127.0.0.1:9090: TLS: the server refused the client certificate (ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE): check --prometheus-cert-file and --prometheus-key-file",
+    ],
+    [
       "a code found on the cause",
       Object.assign(new Error("request failed"), { cause: withCode("SELF_SIGNED_CERT_IN_CHAIN") }),
       "tls",
