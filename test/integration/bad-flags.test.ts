@@ -198,6 +198,26 @@ describe("bad flag values (process)", function () {
     ],
     ["watch", ["--notify-webhook-file", ""], "--notify-webhook-file"],
     ["watch", ["--notify-slack-webhook-file", ""], "--notify-slack-webhook-file"],
+    // The watch base's --repo is a local path: neither https:// nor ssh.
+    ["watch", ["--git-token-file", "/run/token"], "--git-token-file needs an https:// --repo"],
+    ["watch", ["--git-ssh-key-file", "/run/key"], "--git-ssh-key-file needs an ssh://"],
+    ["watch", ["--git-known-hosts-file", "/run/hosts"], "--git-known-hosts-file needs an ssh://"],
+    [
+      "watch",
+      ["--git-token-file", "/run/token", "--git-ssh-key-file", "/run/key"],
+      "--git-token-file and --git-ssh-key-file/--git-known-hosts-file: choose HTTPS or SSH",
+    ],
+    // The status base reads local specs: no --repo for a credential to go with.
+    ["status", ["--git-token-file", "/run/token"], "--git-token-file needs --repo"],
+    ["status", ["--git-ssh-key-file", "/run/key"], "--git-ssh-key-file needs --repo"],
+    ["status", ["--git-known-hosts-file", "/run/hosts"], "--git-known-hosts-file needs --repo"],
+    ...["watch", "status"].flatMap((command): [string, string[], string][] => [
+      [command, ["--git-token-file", ""], "--git-token-file"],
+      [command, ["--git-ssh-key-file", ""], "--git-ssh-key-file"],
+      [command, ["--git-known-hosts-file", ""], "--git-known-hosts-file"],
+      [command, ["--git-username", ""], "--git-username"],
+      [command, ["--git-username", "bot"], "--git-username goes with --git-token-file"],
+    ]),
     ...["watch", "status", "backtest"].flatMap((command) =>
       prometheusAuthRows.map(([bad, named]): [string, string[], string] => [command, bad, named]),
     ),

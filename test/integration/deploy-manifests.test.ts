@@ -5,6 +5,8 @@
  * outage cannot fail into a restart.
  */
 import { expect } from "chai";
+import { processConsole } from "../../src/cli/console.js";
+import { buildProgram } from "../../src/cli/program.js";
 import { type KubeObject, kustomize, only, schemaProblems } from "../support/deploy-build.js";
 
 interface Container {
@@ -160,6 +162,17 @@ describe("deploy/ (kustomize)", () => {
         expect(writable.some((m) => (workdir as string).startsWith(`${m.mountPath}/`))).to.equal(
           true,
         );
+      });
+
+      it("passes only flags that meshcanary watch has", () => {
+        const watch = buildProgram(() => processConsole()).commands.find(
+          (c) => c.name() === "watch",
+        );
+        const known = new Set(watch?.options.map((o) => o.long));
+        const c = container(built(dir));
+        expect(c.args[0]).to.equal("watch");
+        const unknown = c.args.slice(1).filter((a) => !known.has(a.split("=")[0]));
+        expect(unknown).to.deep.equal([]);
       });
 
       it("asks for resources and sets limits", () => {
