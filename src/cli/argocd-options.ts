@@ -7,6 +7,7 @@ import { type Command, Option } from "commander";
 import { UsageError } from "../errors.js";
 import { SecretFile } from "../secrets/secret-file.js";
 import { type ArgoCdSync, argoCdSync } from "../watchdog/argocd.js";
+import * as parse from "./flag-values.js";
 
 export interface ArgoCdFlags {
   readonly argocdUrl?: string;
@@ -23,13 +24,13 @@ export function addArgoCdOptions(program: Command): void {
     new Option(
       "--argocd-token-file <file>",
       "Argo CD API token, from this file (read again for each sync); instead of $ARGOCD_AUTH_TOKEN",
-    ),
+    ).argParser(parse.path),
   );
   watch?.addOption(
     new Option(
       "--argocd-ca-file <file>",
       "PEM CA bundle that signs Argo CD's certificate (default: Node's CAs)",
-    ),
+    ).argParser(parse.path),
   );
   watch?.addOption(
     new Option(

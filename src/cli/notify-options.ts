@@ -27,11 +27,11 @@ export function addNotifyOptions(program: Command): void {
     new Option(
       "--notify-webhook-file <file>",
       "POST a JSON notice (payload version 1) for each decision and lasting failure to the URL in this file",
-    ),
+    ).argParser(parse.path),
     new Option(
       "--notify-slack-webhook-file <file>",
       'the same notices as a Slack incoming-webhook message {"text": …}, to the URL in this file',
-    ),
+    ).argParser(parse.path),
     new Option(
       "--notify-failure-cycles <n>",
       "notify once this many cycles in a row have failed (Prometheus or git)",

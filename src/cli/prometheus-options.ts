@@ -12,6 +12,7 @@ import {
   type SecretHeader,
 } from "../prometheus/auth.js";
 import { SecretFile } from "../secrets/secret-file.js";
+import * as parse from "./flag-values.js";
 
 export interface PrometheusFlags {
   readonly prometheus: string;
@@ -36,12 +37,12 @@ function authOptions(): Option[] {
     new Option(
       "--prometheus-bearer-token-file <file>",
       "send Authorization: Bearer <the file's content>; read again for each request",
-    ),
+    ).argParser(parse.path),
     new Option("--prometheus-username <name>", "basic auth user (with --prometheus-password-file)"),
     new Option(
       "--prometheus-password-file <file>",
       "basic auth password, from this file; read again for each request",
-    ),
+    ).argParser(parse.path),
     new Option(
       "--prometheus-header <name=value>",
       "send this header with each request, e.g. X-Scope-OrgID=tenant-a (repeatable; for a secret value use --prometheus-header-file)",
@@ -53,12 +54,14 @@ function authOptions(): Option[] {
     new Option(
       "--prometheus-ca-file <file>",
       "PEM CA bundle that signs Prometheus' certificate (default: Node's CAs)",
-    ),
+    ).argParser(parse.path),
     new Option(
       "--prometheus-cert-file <file>",
       "PEM client certificate for mTLS (with --prometheus-key-file)",
+    ).argParser(parse.path),
+    new Option("--prometheus-key-file <file>", "PEM key of --prometheus-cert-file").argParser(
+      parse.path,
     ),
-    new Option("--prometheus-key-file <file>", "PEM key of --prometheus-cert-file"),
     new Option(
       "--prometheus-server-name <name>",
       "name to send as SNI and to verify the certificate against, instead of the URL's host",

@@ -15,6 +15,7 @@ import { startWatchdog } from "../../src/watchdog/watchdog.js";
 import { tempDir } from "../support/files.js";
 import { fastSpec } from "../support/rollout-repo.js";
 import { secretMount } from "../support/secret-mount.js";
+import { auditSecret } from "../support/secrets-audit.js";
 import { json, type StandIn, startStandIn } from "../support/stand-in-server.js";
 import { makeTestCerts, SERVER_NAME, type TestCerts } from "../support/tls-certs.js";
 import {
@@ -26,6 +27,7 @@ import {
 
 const RIGHT = "argocd-right-token-5f1e";
 const WRONG = "argocd-stale-token-9c2d";
+auditSecret(RIGHT, WRONG);
 const APP = "recs-routes";
 
 /** Argo CD's answer to a bad token: 401 with a gRPC-gateway error body. */

@@ -8,12 +8,58 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { expect } from "chai";
+import { processConsole } from "../../src/cli/console.js";
+import { buildProgram } from "../../src/cli/program.js";
 import { type CliResult, runCli } from "../support/cli.js";
 import { tempDir } from "../support/files.js";
 import { freePort } from "../support/free-port.js";
 import { BareRemote } from "../support/git-remote.js";
 import { REPO_ROOT } from "../support/paths.js";
 import { fastSpec, repoFiles, rolloutRemote } from "../support/rollout-repo.js";
+
+/**
+ * Bad values of the flags every command with `--prometheus` takes: [bad
+ * arguments, what stderr must name]. The base URL is http://, so TLS flags are
+ * misplaced there; secrets are only ever paths.
+ */
+const prometheusAuthRows: [string[], string][] = [
+  [["--prometheus-bearer-token-file", ""], "--prometheus-bearer-token-file"],
+  [
+    [
+      "--prometheus-bearer-token-file",
+      "/run/token",
+      "--prometheus-username",
+      "u",
+      "--prometheus-password-file",
+      "/run/password",
+    ],
+    "--prometheus-bearer-token-file and --prometheus-username: choose one",
+  ],
+  [
+    ["--prometheus-username", "meshcanary"],
+    "--prometheus-username and --prometheus-password-file go together",
+  ],
+  [["--prometheus-password-file", "/run/password"], "--prometheus-password-file"],
+  [["--prometheus-username", "u", "--prometheus-password-file", ""], "--prometheus-password-file"],
+  [["--prometheus-header", "X-Scope-OrgID"], "--prometheus-header: expected NAME=VALUE"],
+  [["--prometheus-header", "=tenant-a"], "--prometheus-header: expected NAME=VALUE"],
+  [["--prometheus-header", "Host=x"], "--prometheus-header Host: meshcanary sets this header"],
+  [["--prometheus-header", "X-A=1", "--prometheus-header", "x-a=2"], "--prometheus-header x-a"],
+  [["--prometheus-header-file", "X-Key"], "--prometheus-header-file: expected NAME=PATH"],
+  [["--prometheus-header-file", "X-Key="], "--prometheus-header-file X-Key: the value is empty"],
+  [["--prometheus-ca-file", "/run/ca.crt"], "--prometheus-ca-file needs an https://"],
+  [["--prometheus-ca-file", ""], "--prometheus-ca-file"],
+  [
+    ["--prometheus-cert-file", "/run/tls.crt", "--prometheus-key-file", "/run/tls.key"],
+    "--prometheus-cert-file needs an https://",
+  ],
+  [["--prometheus-cert-file", "/run/tls.crt"], "--prometheus-cert-file and --prometheus-key-file"],
+  [["--prometheus-key-file", "/run/tls.key"], "--prometheus-key-file go together"],
+  [
+    ["--prometheus-server-name", "prometheus.example"],
+    "--prometheus-server-name needs an https://",
+  ],
+];
 
 /** Generous: the runs below take well under a second; only a hang reaches it. */
 const DEADLINE_MS = 15_000;
@@ -63,6 +109,7 @@ describe("bad flag values (process)", function () {
   /** [command, bad arguments appended to its valid ones, what stderr must name]. */
   const table: [string, string[], string][] = [
     ["compile", ["--quiet=yes"], "--quiet"],
+    ["compile", ["--version=yes"], "--version"],
     ["compile", ["--bogus"], "--bogus"],
     ["compile", [""], "paths"],
     ["compile", ["nope"], "nope"],
@@ -142,6 +189,38 @@ describe("bad flag values (process)", function () {
     ["backtest", ["--report", "no-such-dir/report.html"], "--report"],
     ["backtest", ["--json=yes"], "--json"],
     ["backtest", ["--query-timeout", "-1s"], "--query-timeout"],
+    ["watch", ["--argocd-token-file", ""], "--argocd-token-file"],
+    ["watch", ["--argocd-server-name", "argocd.example"], "--argocd-server-name"],
+    [
+      "watch",
+      ["--argocd-url", "http://argocd", "--argocd-app", "routes", "--argocd-server-name", "a"],
+      "--argocd-server-name",
+    ],
+    ["watch", ["--notify-webhook-file", ""], "--notify-webhook-file"],
+    ["watch", ["--notify-slack-webhook-file", ""], "--notify-slack-webhook-file"],
+    // The watch base's --repo is a local path: neither https:// nor ssh.
+    ["watch", ["--git-token-file", "/run/token"], "--git-token-file needs an https:// --repo"],
+    ["watch", ["--git-ssh-key-file", "/run/key"], "--git-ssh-key-file needs an ssh://"],
+    ["watch", ["--git-known-hosts-file", "/run/hosts"], "--git-known-hosts-file needs an ssh://"],
+    [
+      "watch",
+      ["--git-token-file", "/run/token", "--git-ssh-key-file", "/run/key"],
+      "--git-token-file and --git-ssh-key-file/--git-known-hosts-file: choose HTTPS or SSH",
+    ],
+    // The status base reads local specs: no --repo for a credential to go with.
+    ["status", ["--git-token-file", "/run/token"], "--git-token-file needs --repo"],
+    ["status", ["--git-ssh-key-file", "/run/key"], "--git-ssh-key-file needs --repo"],
+    ["status", ["--git-known-hosts-file", "/run/hosts"], "--git-known-hosts-file needs --repo"],
+    ...["watch", "status"].flatMap((command): [string, string[], string][] => [
+      [command, ["--git-token-file", ""], "--git-token-file"],
+      [command, ["--git-ssh-key-file", ""], "--git-ssh-key-file"],
+      [command, ["--git-known-hosts-file", ""], "--git-known-hosts-file"],
+      [command, ["--git-username", ""], "--git-username"],
+      [command, ["--git-username", "bot"], "--git-username goes with --git-token-file"],
+    ]),
+    ...["watch", "status", "backtest"].flatMap((command) =>
+      prometheusAuthRows.map(([bad, named]): [string, string[], string] => [command, bad, named]),
+    ),
   ];
   for (const [command, bad, named] of table) {
     it(`${command} ${bad.map((a) => JSON.stringify(a)).join(" ")}: exit 2 naming ${named}`, () => {
@@ -160,6 +239,32 @@ describe("bad flag values (process)", function () {
       expectExit(runCli(args, dir, { deadlineMs: DEADLINE_MS }), 2, named);
     });
   }
+
+  it("has a row for every flag of every command, so a new flag without one fails here", () => {
+    // A row covers a flag it passes a bad value to and whose name it expects in stderr.
+    const covered = new Set<string>();
+    for (const [command, bad, named] of [...table, ...missing])
+      for (const arg of bad) {
+        const flag = arg.split("=")[0] as string;
+        if (flag.startsWith("--") && named.includes(flag)) covered.add(`${command} ${flag}`);
+      }
+    const program = buildProgram(() => processConsole({ quiet: true }));
+    const coveredAnywhere = (flag: string) => [...covered].some((c) => c.endsWith(` ${flag}`));
+    const lacking = [
+      ...program.commands.flatMap((c) =>
+        c.options.map((o) => `${c.name()} ${o.long}`).filter((row) => !covered.has(row)),
+      ),
+      // Program-wide flags (--quiet, --version) need a row under any one command.
+      ...program.options
+        .map((o) => o.long as string)
+        .filter((flag) => !coveredAnywhere(flag))
+        .map((flag) => `(any command) ${flag}`),
+    ];
+    expect(
+      lacking,
+      "flags without a bad-value row in this table; add [command, [flag, bad value], text naming the flag] for each",
+    ).to.deep.equal([]);
+  });
 
   describe("--listen on an address the OS refuses: exit 3 before any git or Prometheus call", () => {
     let busy: Server;

@@ -5,6 +5,8 @@
  * outage cannot fail into a restart.
  */
 import { expect } from "chai";
+import { processConsole } from "../../src/cli/console.js";
+import { buildProgram } from "../../src/cli/program.js";
 import { type KubeObject, kustomize, only, schemaProblems } from "../support/deploy-build.js";
 
 interface Container {
@@ -30,7 +32,7 @@ interface PodSpec {
   volumes: {
     name: string;
     emptyDir?: object;
-    secret?: { secretName: string; optional: boolean };
+    secret?: { secretName: string; optional: boolean; defaultMode?: number };
   }[];
 }
 
@@ -162,6 +164,17 @@ describe("deploy/ (kustomize)", () => {
         );
       });
 
+      it("passes only flags that meshcanary watch has", () => {
+        const watch = buildProgram(() => processConsole()).commands.find(
+          (c) => c.name() === "watch",
+        );
+        const known = new Set(watch?.options.map((o) => o.long));
+        const c = container(built(dir));
+        expect(c.args[0]).to.equal("watch");
+        const unknown = c.args.slice(1).filter((a) => !known.has(a.split("=")[0]));
+        expect(unknown).to.deep.equal([]);
+      });
+
       it("asks for resources and sets limits", () => {
         const { resources } = container(built(dir));
         expect(resources.requests).to.include.keys("cpu", "memory");
@@ -179,19 +192,45 @@ describe("deploy/ (kustomize)", () => {
         expect(c.readinessProbe.httpGet).to.deep.equal({ path: "/readyz", port: "http-metrics" });
       });
 
-      it("names its Secrets and never inlines one", () => {
+      it("names its Secrets and never inlines one; credentials are files on read-only Secret mounts, none in env", () => {
         expect(built(dir).filter((o) => o.kind === "Secret")).to.deep.equal([]);
         const c = container(built(dir));
-        const token = c.env.find((e) => e.name === "ARGOCD_AUTH_TOKEN");
-        expect(token).to.deep.equal({
-          name: "ARGOCD_AUTH_TOKEN",
-          valueFrom: { secretKeyRef: { name: "meshcanary-argocd", key: "token", optional: true } },
-        });
-        const git = podSpec(built(dir)).volumes.find((v) => v.secret !== undefined);
-        expect(git?.secret).to.deep.include({ secretName: "meshcanary-git", optional: true });
-        expect(c.volumeMounts.find((m) => m.name === git?.name)).to.deep.include({
-          readOnly: true,
-        });
+        const pod = podSpec(built(dir));
+        // An env var is fixed at start (a rotated Secret would need a restart) and shows in `kubectl describe`.
+        expect(c.env.filter((e) => e.valueFrom?.secretKeyRef !== undefined)).to.deep.equal([]);
+        expect(
+          c.env.map((e) => e.name).filter((n) => /TOKEN|PASSWORD|SECRET|GIT_SSH/.test(n)),
+        ).to.deep.equal([]);
+        expect(c.envFrom ?? []).to.not.deep.include({ secretRef: {} });
+        const secrets = pod.volumes.filter((v) => v.secret !== undefined);
+        expect(secrets.map((v) => [v.secret?.secretName, v.secret?.optional])).to.deep.equal([
+          ["meshcanary-git", false],
+          ["meshcanary-argocd", true],
+        ]);
+        for (const v of secrets) {
+          // Root-owned files: group-readable for fsGroup 10001 (the watchdog's group), no one else.
+          expect(v.secret?.defaultMode, v.name).to.equal(0o440);
+          expect(
+            c.volumeMounts.find((m) => m.name === v.name),
+            v.name,
+          ).to.deep.include({
+            readOnly: true,
+          });
+        }
+        expect(pod.securityContext).to.include({ runAsUser: 10001, fsGroup: 10001 });
+        const secretMounts = c.volumeMounts.filter((m) => secrets.some((v) => v.name === m.name));
+        const fileFlags = c.args.filter((a) => /^--[a-z-]+-file=/.test(a));
+        expect(fileFlags).to.include.members([
+          "--git-ssh-key-file=/etc/meshcanary/git/ssh-privatekey",
+          "--git-known-hosts-file=/etc/meshcanary/git/known_hosts",
+        ]);
+        for (const flag of fileFlags) {
+          const path = flag.slice(flag.indexOf("=") + 1);
+          expect(
+            secretMounts.some((m) => path.startsWith(`${m.mountPath}/`)),
+            `${flag} is on a read-only Secret mount`,
+          ).to.equal(true);
+        }
         // Addresses come from the ConfigMap; none of them carries a credential.
         const config = built(dir).find(
           (o) =>
@@ -255,6 +294,7 @@ describe("deploy/ (kustomize)", () => {
     expect(c.args).to.include.members([
       "--argocd-url=https://argocd-server.argocd.svc",
       "--argocd-app=meshcanary-routes",
+      "--argocd-token-file=/etc/meshcanary/argocd/token",
     ]);
     const egress = (
       only(objects, "NetworkPolicy") as unknown as {

@@ -16,11 +16,13 @@ import { type GitHttpServer, startGitHttpServer } from "../support/git-http-serv
 import { BareRemote } from "../support/git-remote.js";
 import { filesHolding } from "../support/git-secrets.js";
 import { secretMount } from "../support/secret-mount.js";
+import { auditSecret } from "../support/secrets-audit.js";
 import { generateKey, type Sshd, startSshd } from "../support/sshd.js";
 import { waitFor } from "../support/watchdog-harness.js";
 
 const TOKEN = "ghp_cliRightToken0123456789abcdef";
 const WRONG = "ghp_cliWrongToken9876543210fedcba";
+auditSecret(TOKEN, WRONG);
 /** No rollout is active, so a cycle needs git only; Prometheus is never asked. */
 const NO_PROMETHEUS = "http://127.0.0.1:9";
 const SETTINGS = ["--specs", "rollouts", "--out", "manifests"];

@@ -18,15 +18,18 @@ import { type GitHttpServer, startGitHttpServer } from "../support/git-http-serv
 import { BareRemote } from "../support/git-remote.js";
 import { filesHolding, inHistory } from "../support/git-secrets.js";
 import { secretMount } from "../support/secret-mount.js";
+import { auditOutput, auditSecret } from "../support/secrets-audit.js";
 import { generateKey, type Sshd, startSshd } from "../support/sshd.js";
 
 const TOKEN = "glpat-right-token-0123456789abcdef";
 const WRONG = "glpat-wrong-token-fedcba9876543210";
+auditSecret(TOKEN, WRONG);
 
 async function failure(promise: Promise<unknown>): Promise<Error & { exitCode?: number }> {
   try {
     await promise;
   } catch (error) {
+    auditOutput("git error", (error as Error).message);
     return error as Error & { exitCode?: number };
   }
   throw new Error("expected a failure");

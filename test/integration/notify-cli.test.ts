@@ -12,6 +12,7 @@ import { tempDir } from "../support/files.js";
 import { freePort } from "../support/free-port.js";
 import { fastSpec } from "../support/rollout-repo.js";
 import { secretMount } from "../support/secret-mount.js";
+import { auditOutput, auditSecret } from "../support/secrets-audit.js";
 import { json, startStandIn } from "../support/stand-in-server.js";
 import {
   decisionSubjects,
@@ -23,6 +24,7 @@ import {
 const TOKEN = "argocd-file-token-77a1";
 const HOOK = "/hooks/T0SECRET-json";
 const SLACK = "/services/T0SECRET/B0SECRET/slack";
+auditSecret(TOKEN, HOOK, SLACK);
 
 describe("watch --notify-webhook-file / --notify-slack-webhook-file / --argocd-token-file (CLI)", function () {
   this.timeout(120_000);
@@ -99,6 +101,7 @@ describe("watch --notify-webhook-file / --notify-slack-webhook-file / --argocd-t
       );
       expect(argocd.requests[0]?.headers.authorization).to.equal(`Bearer ${TOKEN}`);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      auditOutput("/metrics of watch with notifications", metrics);
       expect(metrics).to.match(
         /meshcanary_notifications_total\{kind="webhook",result="delivered"\} [1-9]/,
       );

@@ -17,6 +17,7 @@ import { tempDir } from "../support/files.js";
 import { cycleReport, pushedDecision } from "../support/pushed-decision.js";
 import { fastSpec } from "../support/rollout-repo.js";
 import { secretMount } from "../support/secret-mount.js";
+import { auditOutput, auditSecret } from "../support/secrets-audit.js";
 import { json, type StandIn, startStandIn } from "../support/stand-in-server.js";
 import {
   decisionSubjects,
@@ -36,6 +37,7 @@ interface Receiver extends StandIn {
 }
 
 const SECRET_PATH = "/services/T0SECRET/B0SECRET/x9Yz-hook-secret";
+auditSecret(SECRET_PATH);
 
 async function startReceiver(mode: Mode = "ok"): Promise<Receiver> {
   const delivered: Record<string, unknown>[] = [];
@@ -67,7 +69,9 @@ describe("decision webhooks (loopback receiver)", function () {
   let logs: string[];
   let registry: Registry;
   beforeEach(() => {
-    logs = [];
+    const mine: string[] = [];
+    logs = mine;
+    auditOutput("notifier log", () => mine.join("\n"));
     registry = new Registry();
   });
   afterEach(async () => {

@@ -21,6 +21,7 @@ import { makeSpec, specYaml } from "../support/make-spec.js";
 import { type PrometheusServer, startPrometheus } from "../support/prometheus-server.js";
 import { fastSpec, rolloutRemote } from "../support/rollout-repo.js";
 import { secretMount } from "../support/secret-mount.js";
+import { auditOutput, auditSecret } from "../support/secrets-audit.js";
 import { makeTestCerts, SERVER_NAME, type TestCerts } from "../support/tls-certs.js";
 import { waitFor } from "../support/watchdog-harness.js";
 
@@ -41,6 +42,7 @@ describe("Prometheus auth flags (meshcanary as a process)", function () {
     Buffer.from(`meshcanary:${password}`).toString("base64"),
     Buffer.from(`meshcanary:${wrongPassword}`).toString("base64"),
   ];
+  auditSecret(...secrets());
   const tlsFlags = () => [
     "--prometheus-ca-file",
     certs.caCert,
@@ -177,6 +179,9 @@ describe("Prometheus auth flags (meshcanary as a process)", function () {
         });
         expect(JSON.parse(ok.text).status).to.equal("ok");
         const { stdout, stderr } = cli.output();
+        auditOutput("/healthz (refused password)", failing.text);
+        auditOutput("/healthz (recovered)", ok.text);
+        auditOutput("/metrics", metrics);
         for (const secret of secrets())
           for (const text of [stdout, stderr, failing.text, ok.text, metrics])
             expect(text).not.to.include(secret);

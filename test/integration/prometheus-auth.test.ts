@@ -17,6 +17,7 @@ import { type AuthProxy, startAuthProxy } from "../support/auth-proxy.js";
 import { tempDir } from "../support/files.js";
 import { type PrometheusServer, startPrometheus } from "../support/prometheus-server.js";
 import { secretMount } from "../support/secret-mount.js";
+import { auditOutput, auditSecret } from "../support/secrets-audit.js";
 import { makeTestCerts, SERVER_NAME, type TestCerts } from "../support/tls-certs.js";
 
 const PASSWORD_FLAG = "--prometheus-password-file";
@@ -58,6 +59,7 @@ describe("Prometheus auth (real Prometheus, openssl certificates)", function () 
   this.timeout(60_000);
   const dir = tempDir("meshcanary-prom-auth-");
   const password = randomBytes(16).toString("hex");
+  auditSecret(password, "not-the-password");
   let certs: TestCerts;
   const file = (name: string, content: string): string => {
     writeFileSync(join(dir, name), content);
@@ -191,6 +193,7 @@ describe("Prometheus auth (real Prometheus, openssl certificates)", function () 
     for (const [what, auth, errorType, message] of failures) {
       it(`fails on ${what}, saying so without the password`, async () => {
         const error = await failure(client(prom.url, auth()));
+        auditOutput(`error on ${what}`, error.message);
         expect(error.message).to.match(message());
         expect(error.errorType).to.equal(errorType);
         expect(error.exitCode).to.equal(3);
@@ -308,6 +311,7 @@ describe("Prometheus auth (real Prometheus, openssl certificates)", function () 
     let proxy: AuthProxy;
     let token = "token-one";
     const apiKey = randomBytes(8).toString("hex");
+    auditSecret("token-one", "token-two", "token-new", apiKey);
     before(async () => {
       prom = await startPrometheus({ targets: [] });
       proxy = await startAuthProxy(prom.url, {

@@ -12,6 +12,7 @@ import fetch from "node-fetch";
 import { runCli, startCli } from "../support/cli.js";
 import { freePort } from "../support/free-port.js";
 import { fastSpec } from "../support/rollout-repo.js";
+import { auditOutput, auditSecret } from "../support/secrets-audit.js";
 import { json, startStandIn } from "../support/stand-in-server.js";
 import {
   decisionSubjects,
@@ -93,6 +94,7 @@ describe("meshcanary watch (process)", function () {
 
   it("serves /metrics and /healthz, calls Argo CD after a push, and never shows the token", async () => {
     const token = "argocd-secret-token-0123456789";
+    auditSecret(token, "git-password-42");
     const argocd = await startStandIn((_req, res) => json(res, 200, { status: "ok" }));
     h = await startHarness({ spec: fastSpec({ analysis: { promoteAfter: 2 } }) });
     const port = await freePort();
@@ -126,6 +128,7 @@ describe("meshcanary watch (process)", function () {
         `Bearer ${token}`,
       ]);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      auditOutput("/metrics of watch with Argo CD", metrics);
       expect(metrics).to.match(/meshcanary_cycles_total\{result="ok"\} [1-9]/);
       expect(metrics).to.match(
         /meshcanary_decisions_total\{rollout="recs\/recommend",action="advance"\} 1/,
@@ -237,6 +240,7 @@ describe("meshcanary watch (process)", function () {
   });
 
   it("never shows credentials from the repo URL when git fails", () => {
+    auditSecret("tok-SECRET-9");
     const r = runCli(
       [
         "watch",

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { CLI } from "./paths.js";
+import { auditOutput } from "./secrets-audit.js";
 
 export interface CliResult {
   /** null when the process was killed (see `signal`). */
@@ -25,6 +26,8 @@ export function runCli(
     timeout: options.deadlineMs ?? 30_000,
     killSignal: "SIGKILL",
   });
+  auditOutput(`stdout of meshcanary ${args[0] ?? ""}`, r.stdout ?? "");
+  auditOutput(`stderr of meshcanary ${args[0] ?? ""}`, r.stderr ?? "");
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -57,6 +60,8 @@ export function startCli(
   child.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString("utf8");
   });
+  auditOutput(`stdout of meshcanary ${args[0] ?? ""} (running)`, () => stdout);
+  auditOutput(`stderr of meshcanary ${args[0] ?? ""} (running)`, () => stderr);
   const exited = new Promise<number | string>((resolve) => {
     child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
   });

@@ -3,9 +3,10 @@
  * person's clone to push commits to it as a human would.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { auditing, auditOutput } from "./secrets-audit.js";
 
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, {
@@ -34,6 +35,7 @@ export class BareRemote {
   readonly branch: string;
   /** A person's working copy, for pushing their own commits. */
   readonly person: string;
+  #removedHistory: string | undefined;
 
   constructor(files: Record<string, string>, branch = "main") {
     this.root = mkdtempSync(join(tmpdir(), "meshcanary-git-"));
@@ -45,6 +47,10 @@ export class BareRemote {
     git(this.root, "init", "--quiet", `--initial-branch=${branch}`, this.person);
     git(this.person, "remote", "add", "origin", this.bare);
     this.commit("initial", files);
+    auditOutput(
+      `git history of ${this.bare}`,
+      () => this.#removedHistory ?? (existsSync(this.bare) ? this.history() : ""),
+    );
   }
 
   /** Writes files in the person's clone, commits and pushes them. */
@@ -102,7 +108,14 @@ export class BareRemote {
     git(this.person, "push", "--quiet", "--force", "origin", `HEAD:${this.branch}`);
   }
 
+  /** Every commit on every ref, with its diff: what the audit searches for secrets. */
+  history(): string {
+    return git(this.bare, "log", "-p", "--all", "--format=%H %an <%ae>%n%B");
+  }
+
   remove(): void {
+    // Read before the repository goes; without a registered secret there is nothing to find.
+    this.#removedHistory = auditing() ? this.history() : "";
     rmSync(this.root, { recursive: true, force: true });
   }
 }

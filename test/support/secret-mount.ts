@@ -7,6 +7,10 @@
  */
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { auditSecret } from "./secrets-audit.js";
+
+/** Keys of Secrets that hold public data: a host's key, a CA or a certificate may well be printed. */
+const PUBLIC_KEYS = new Set(["known_hosts", "ca.crt", "tls.crt"]);
 
 export interface SecretMount {
   readonly dir: string;
@@ -20,6 +24,12 @@ export function secretMount(dir: string, files: Record<string, string>): SecretM
   let generation = 0;
   let current: string | undefined;
   const write = (contents: Record<string, string>) => {
+    // What a test mounts as a Secret is one (bar public keys and certificates): no output may show it.
+    auditSecret(
+      ...Object.entries(contents)
+        .filter(([key]) => !PUBLIC_KEYS.has(key))
+        .map(([, value]) => value),
+    );
     generation++;
     const name = `..2026_11_30_00_00_0${generation}.${process.pid}`;
     mkdirSync(join(dir, name));

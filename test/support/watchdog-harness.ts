@@ -13,6 +13,7 @@ import type { BareRemote } from "./git-remote.js";
 import type { SpecDoc } from "./make-spec.js";
 import { type PrometheusServer, startPrometheus } from "./prometheus-server.js";
 import { DR_PATH, fastSpec, rolloutRemote, VS_PATH } from "./rollout-repo.js";
+import { auditOutput } from "./secrets-audit.js";
 import { TrafficSimulator, type VersionBehaviour, weightsFromGitRemote } from "./simulator.js";
 
 export interface HarnessOptions {
@@ -68,6 +69,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await prom.waitForSeries('istio_requests_total{destination_version="v2"}', 30_000);
   const logs: string[] = [];
   const log: Logger = createLogger({ json: true, write: (line) => logs.push(line) });
+  auditOutput("watchdog harness log", () => logs.join("\n"));
   return {
     remote,
     sim,
