@@ -381,13 +381,20 @@ describe("watchdog fault matrix (stand-in Prometheus, real git)", function () {
         "apiVersion: meshcanary.dev/v1alpha1\nkind: Rollout\nmetadata: {name: Bad, namespace: recs}\n",
     });
     const controller = new AbortController();
+    let cycles = 0;
     const watchdog = startWatchdog({
       ...(await deps()),
       loopIntervalMs: 200,
       signal: controller.signal,
+      onCycle: () => {
+        cycles++;
+      },
     });
     try {
-      await new Promise((r) => setTimeout(r, 1500));
+      // The other rollout advanced, and the problem stood through several cycles.
+      await waitFor("the advance and three cycles", () =>
+        decisionSubjects({ remote })[1] !== undefined && cycles >= 3 ? true : undefined,
+      );
     } finally {
       controller.abort();
       await watchdog.done;

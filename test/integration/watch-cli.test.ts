@@ -220,11 +220,11 @@ describe("meshcanary watch (process)", function () {
       spec: fastSpec({ analysis: { promoteAfter: 100, rollbackAfter: 1 } }),
       versions: { ...HEALTHY, v2: { latencyMedianMs: 40, errorRate: 1 } },
     });
+    // Failures in the window that ended 1.5 s ago, so the first check the watchdog makes breaches.
     await h.prom.waitForSeries(
-      'sum(rate(istio_requests_total{destination_version="v2",response_code=~"5.."}[5s])) > 0',
+      'sum(rate(istio_requests_total{destination_version="v2",response_code=~"5.."}[5s] offset 1500ms)) > 0',
       30_000,
     );
-    await new Promise((r) => setTimeout(r, 1500));
     const w = startCli(
       ["watch", "--repo", h.remote.bare, "--prometheus", h.prom.url, "--interval", "1s"],
       h.remote.root,

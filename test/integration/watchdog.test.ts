@@ -37,13 +37,19 @@ function remoteWeights(h: Harness): Record<string, number> {
 /** Runs a watchdog loop on the harness until `stop()`. */
 async function loop(h: Harness, extra: Parameters<Harness["deps"]>[0] = {}) {
   const controller = new AbortController();
+  let cycles = 0;
   const watchdog = startWatchdog({
     ...(await h.deps(extra)),
     loopIntervalMs: 1000,
     signal: controller.signal,
+    onCycle: () => {
+      cycles++;
+    },
   });
   return {
     watchdog,
+    /** Cycles finished so far. */
+    cycles: () => cycles,
     stop: async () => {
       controller.abort();
       return watchdog.done;
@@ -311,8 +317,13 @@ describe("watchdog with real Prometheus and git", function () {
     try {
       h.sim.setBehaviour("v2", { latencyMedianMs: 500 });
       await waitFor("rollback", () => decisionSubjects(h as Harness).length > 0);
-      // Give the slower one time to act on its own view: it must find the rollback already there.
-      await new Promise((r) => setTimeout(r, 3000));
+      // Both must act on a view that holds the rollback: wait until each has finished two more cycles.
+      const seen = [a.cycles(), b.cycles()];
+      await waitFor(
+        "both watchdogs to cycle twice after the rollback",
+        () => a.cycles() >= (seen[0] ?? 0) + 2 && b.cycles() >= (seen[1] ?? 0) + 2,
+        30_000,
+      );
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }
@@ -330,7 +341,24 @@ describe("watchdog with real Prometheus and git", function () {
       'histogram_quantile(0.99, sum by (le) (rate(istio_request_duration_milliseconds_bucket{destination_version="v2"}[5s]))) > 150',
       30_000,
     );
-    await new Promise((r) => setTimeout(r, 2500));
+    // Until the second check time's window is full too: the watchdog, asked without writing, would roll back now.
+    await waitFor(
+      "a dry run to decide the rollback",
+      () =>
+        runCli(
+          [
+            "watch",
+            "--once",
+            "--dry-run",
+            "--repo",
+            h?.remote.bare ?? "",
+            "--prometheus",
+            prom.url,
+          ],
+          h?.remote.root ?? "",
+        ).stdout.includes("rollback 20% → 0%"),
+      30_000,
+    );
     const r = runCli(
       ["watch", "--once", "--repo", h.remote.bare, "--prometheus", prom.url],
       h.remote.root,
