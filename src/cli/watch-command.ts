@@ -153,9 +153,7 @@ async function watch(
   };
 
   if (flags.once === true) {
-    // Settings errors are usage errors: report them as such. The loop clones and checks them in its first cycle.
-    await repo.sync();
-    watchSettings(repo.dir, flags);
+    // The cycle syncs and reads the settings itself; a settings error is thrown from it as a usage error.
     const report = await runCycle(deps);
     for (const line of formatOutcomes(report.outcomes)) io.out(line);
     notifier?.onCycle(report);

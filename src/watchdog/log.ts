@@ -6,7 +6,7 @@
  * Every line passes through redaction, so credentials in URLs and the Argo CD
  * token never reach a log.
  */
-import { redactUrlCredentials } from "../gitops/redact.js";
+import { redactSecrets } from "../secrets/redact.js";
 
 export type Level = "info" | "warn" | "error";
 export type Fields = Readonly<Record<string, unknown>>;
@@ -27,10 +27,9 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const json = options.json ?? !process.stderr.isTTY;
-  const secrets = (options.secrets ?? []).filter((s) => s.length > 0);
+  const secrets = options.secrets ?? [];
   const now = options.now ?? Date.now;
-  const redact = (text: string) =>
-    secrets.reduce((t, s) => t.split(s).join("***"), redactUrlCredentials(text));
+  const redact = (text: string) => redactSecrets(text, secrets);
   return {
     log(level, message, fields = {}) {
       const time = new Date(now()).toISOString();

@@ -107,4 +107,18 @@ describe("watchdog log", () => {
     ];
     for (const [input, expected] of cases) expect(withoutArithmetic(input)).to.equal(expected);
   });
+
+  it("masks a secret whole even when another secret is part of it", () => {
+    const lines: string[] = [];
+    const log = createLogger({
+      json: true,
+      now: () => AT,
+      write: (l) => lines.push(l),
+      secrets: ["token", "token-rotated-value"],
+    });
+    log.log("error", "sync failed", { error: "refused token-rotated-value and token" });
+    const text = lines.join("");
+    expect(text).to.contain("refused *** and ***");
+    expect(text).to.not.contain("rotated");
+  });
 });
