@@ -14,9 +14,13 @@ import { gatewayApiTarget } from "../../src/compile/targets/gateway-api.js";
 import { translateMatch } from "../../src/compile/targets/gateway-api-matches.js";
 import { targetOf } from "../../src/compile/targets/index.js";
 import { parseProjectConfig } from "../../src/config/project-config.js";
+import { repoDefaults, watchSettings } from "../../src/config/watch-settings.js";
+import { reparse } from "../../src/engine/apply-decision.js";
 import { InvalidConfigError, TemplateError } from "../../src/errors.js";
+import { loadRollouts, type SpecCache } from "../../src/rollout/load.js";
 import { parseRollouts } from "../../src/rollout/parse-rollouts.js";
-import { DEFAULT_SELECTORS_BY_TARGET } from "../../src/rollout/types.js";
+import { DEFAULT_SELECTORS_BY_TARGET, type Rollout } from "../../src/rollout/types.js";
+import { tempDir, writeFiles } from "../support/files.js";
 import { makeRollout, makeSpec, type SpecDoc, specYaml } from "../support/make-spec.js";
 import { REPO_ROOT } from "../support/paths.js";
 
@@ -499,5 +503,44 @@ describe("meshcanary.yaml target", () => {
     expect(
       parseRollouts("r.yaml", "r.yaml", text).rollouts.map((r) => r.rollout.target),
     ).to.deep.equal(["istio", "istio"]);
+  });
+});
+
+describe("the repository's default target reaches every reader", () => {
+  const doc = gatewaySpec({ target: undefined });
+
+  it("an edited spec is read back with the default it was read with (the watchdog's decisions)", () => {
+    const text = specYaml(doc);
+    const [located] = parseRollouts("r.yaml", "r.yaml", text, { target: "gateway-api" }).rollouts;
+    const rollout = (located as { rollout: Rollout }).rollout;
+    expect(rollout.target).to.equal("gateway-api");
+    const edited = text.replace("canaryWeight: 5", "canaryWeight: 10");
+    const again = reparse(edited, rollout);
+    expect([again.target, again.traffic.canaryWeight]).to.deep.equal(["gateway-api", 10]);
+    expect(compileRollout(again).map((f) => f.path)).to.include("recs/recommend/httproute.yaml");
+  });
+
+  it("the watchdog's settings carry meshcanary.yaml's target", () => {
+    const dir = tempDir();
+    writeFiles(dir, { "meshcanary.yaml": "specs: rollouts\nout: out\ntarget: gateway-api\n" });
+    expect(watchSettings(dir, {}).defaults).to.deep.equal({ target: "gateway-api" });
+    expect(repoDefaults(dir)).to.deep.equal({ target: "gateway-api" });
+    writeFiles(dir, { "meshcanary.yaml": "specs: rollouts\nout: out\n" });
+    expect(watchSettings(dir, {}).defaults).to.deep.equal({});
+  });
+
+  it("a cached parse is not reused under another default target", () => {
+    const dir = tempDir();
+    writeFiles(dir, { "rollouts/r.yaml": specYaml(doc) });
+    const cache: SpecCache = new Map();
+    const targets = (target?: "gateway-api") =>
+      loadRollouts(["rollouts"], {
+        cwd: dir,
+        cache,
+        ...(target ? { defaults: { target } } : {}),
+      }).rollouts.map((r) => r.rollout.target);
+    expect(targets("gateway-api")).to.deep.equal(["gateway-api"]);
+    expect(targets()).to.deep.equal(["istio"]);
+    expect(targets("gateway-api")).to.deep.equal(["gateway-api"]);
   });
 });
