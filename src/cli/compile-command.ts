@@ -77,7 +77,7 @@ export function validateCommand(
     repositoryDefaults(config),
   );
   for (const note of notes) io.note(note);
-  // Compiling in memory also proves the manifests pass Istio's schema.
+  // Compiling in memory also proves the manifests pass their target's schema.
   compileRollouts(rollouts, { apiVersion: resolveApiVersion(flags.apiVersion, config) });
   io.out(`${count(rollouts.length, "rollout")} valid`);
 }
