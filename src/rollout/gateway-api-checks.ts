@@ -226,39 +226,30 @@ function serviceIssues(doc: RolloutDocument): SpecIssue[] {
 
 function parentIssues(doc: RolloutDocument): SpecIssue[] {
   const { spec, metadata } = doc;
-  const gateways = spec.gateways ?? ["mesh"];
-  if (gateways.some((g) => g !== "mesh")) {
-    return (spec.hosts ?? []).flatMap((host, i) =>
+  const hosts = spec.hosts ?? [];
+  if ((spec.gateways ?? ["mesh"]).some((g) => g !== "mesh")) {
+    return hosts.flatMap((host, i) =>
       host === "*"
         ? [
             {
               path: ["spec", "hosts", i],
               message:
-                "target gateway-api: an HTTPRoute hostname cannot be * (leave spec.hosts out to match every host)",
+                "target gateway-api: an HTTPRoute hostname cannot be *; name the hosts, or a wildcard domain such as *.example.com",
             },
           ]
         : [],
     );
   }
   // Only the mesh: the route attaches to the Service, and routes that Service's traffic alone.
-  const own = new Set([
-    spec.service.host,
-    `${spec.service.host}.${metadata.namespace}.svc.cluster.local`,
-  ]);
   const short = serviceShortName(spec.service.host, metadata.namespace);
-  if (short !== undefined) {
-    own.add(short);
-    own.add(`${short}.${metadata.namespace}.svc.cluster.local`);
-    own.add(`${short}.${metadata.namespace}.svc`);
-    own.add(`${short}.${metadata.namespace}`);
-  }
-  return (spec.hosts ?? []).flatMap((host, i) =>
-    own.has(host)
+  if (short === undefined) return []; // serviceIssues refuses the host already
+  return hosts.flatMap((host, i) =>
+    serviceShortName(host, metadata.namespace) === short
       ? []
       : [
           {
             path: ["spec", "hosts", i],
-            message: `target gateway-api on the mesh attaches the HTTPRoute to Service ${short ?? spec.service.host} (GAMMA) and routes only its traffic; another host needs a Gateway in spec.gateways`,
+            message: `target gateway-api on the mesh attaches the HTTPRoute to Service ${short} (GAMMA) and routes only its traffic; another host needs a Gateway in spec.gateways`,
           },
         ],
   );
