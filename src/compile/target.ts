@@ -8,8 +8,8 @@
  * A strategy (a shadow phase, pinned clients, sticky sessions) reaches every
  * target through the resolved `Rollout`, and each target module says at its
  * top where it adds to the output: the Istio target through the view its
- * templates render (`targets/istio.ts`, `templates/*.json.hbs`), the Gateway
- * API target in code (`targets/gateway-api.ts`). What a target cannot
+ * templates render (`targets/istio.ts`, `templates/*.json.hbs`), the
+ * gateway-api target in code (`targets/gateway-api.ts`). What a target cannot
  * express is refused when the spec is read, at its position, by the
  * target's checks in `rollout/` (`TARGET_CHECKS`).
  */
