@@ -25,7 +25,11 @@ export const GATEWAY_API_LIMITS = {
   pathLength: 1024,
   headerValueLength: 4096,
   queryValueLength: 1024,
+  nameLength: 256,
 } as const;
+
+/** Header and query parameter names in an HTTPRouteMatch: HTTP token characters. */
+const VALUE_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
 
 /** HTTPRouteMatch `method`'s enum. */
 export const GATEWAY_API_METHODS: readonly string[] = [
@@ -138,11 +142,18 @@ function matchIssues(match: HttpMatchRequest, at: PathSegment[]): SpecIssue[] {
         kind === "headers"
           ? GATEWAY_API_LIMITS.headerValueLength
           : GATEWAY_API_LIMITS.queryValueLength;
-      const value = condition.exact ?? condition.regex ?? "";
-      if (value.length > limit) {
+      if (!VALUE_NAME.test(name) || name.length > GATEWAY_API_LIMITS.nameLength) {
         issues.push({
           path: [...at, kind, name],
-          message: `must be at most ${limit} characters for target gateway-api`,
+          message: `target gateway-api needs ${kind === "headers" ? "a header" : "a query parameter"} name of at most ${GATEWAY_API_LIMITS.nameLength} letters, digits and !#$%&'*+-.^_\`|~`,
+          at: "key",
+        });
+      }
+      const value = condition.exact ?? condition.regex;
+      if (value !== undefined && (value.length < 1 || value.length > limit)) {
+        issues.push({
+          path: [...at, kind, name, condition.exact === undefined ? "regex" : "exact"],
+          message: `target gateway-api matches values of 1 to ${limit} characters`,
         });
       }
     }
