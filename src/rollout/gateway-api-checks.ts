@@ -236,9 +236,29 @@ function serviceIssues(doc: RolloutDocument): SpecIssue[] {
 }
 
 function parentIssues(doc: RolloutDocument): SpecIssue[] {
+  const { spec } = doc;
+  const gateways = [...new Set(spec.gateways ?? ["mesh"])];
+  const limits: SpecIssue[] = [];
+  if (gateways.length > GATEWAY_API_LIMITS.parentRefs) {
+    limits.push({
+      path: ["spec", "gateways"],
+      message: `at most ${GATEWAY_API_LIMITS.parentRefs} gateways for target gateway-api (an HTTPRoute's parentRefs)`,
+    });
+  }
+  const hostnames = new Set(spec.hosts ?? []);
+  if (gateways.some((g) => g !== "mesh") && hostnames.size > GATEWAY_API_LIMITS.hostnames) {
+    limits.push({
+      path: ["spec", "hosts"],
+      message: `at most ${GATEWAY_API_LIMITS.hostnames} hosts for target gateway-api (an HTTPRoute's hostnames)`,
+    });
+  }
+  return [...limits, ...hostIssues(doc, gateways)];
+}
+
+function hostIssues(doc: RolloutDocument, gateways: readonly string[]): SpecIssue[] {
   const { spec, metadata } = doc;
   const hosts = spec.hosts ?? [];
-  if ((spec.gateways ?? ["mesh"]).some((g) => g !== "mesh")) {
+  if (gateways.some((g) => g !== "mesh")) {
     return hosts.flatMap((host, i) =>
       host === "*"
         ? [
