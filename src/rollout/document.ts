@@ -6,6 +6,7 @@ import type {
   CustomMetric,
   HttpMatchRequest,
   JudgeKind,
+  Promotion,
   RolloutStatus,
   Selectors,
   SlaMode,
@@ -28,6 +29,7 @@ export interface RolloutDocument {
     readonly stable: Subset;
     readonly canary?: Subset;
     readonly traffic?: { readonly canaryWeight?: number; readonly steps?: readonly number[] };
+    readonly paused?: boolean;
     readonly analysis?: {
       readonly interval?: string;
       readonly window?: string;
@@ -35,6 +37,7 @@ export interface RolloutDocument {
       readonly rollbackAfter?: number;
       readonly minRequests?: number;
       readonly noData?: "hold" | "rollback";
+      readonly promotion?: Promotion;
       readonly judge?: JudgeKind;
       readonly confidence?: number;
       readonly sla?: {
