@@ -3,18 +3,12 @@
  * edit specs → compile → commit (one per decision) → push. On a rejected push
  * (someone else pushed) it starts over on their state, up to a bound.
  */
-import { posix } from "node:path";
 import { isActive } from "../analysis/decide.js";
 import { commitMessage, decisionReason, describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
-import {
-  compileRollout,
-  GENERATED_HEADER,
-  rolloutDir,
-  rootKustomization,
-} from "../compile/compile.js";
 import type { WatchSettings } from "../config/watch-settings.js";
 import { type Actionable, applyDecision, decisionTime } from "../engine/apply-decision.js";
+import { decisionFiles, generatedRolloutDirs } from "../engine/decision-files.js";
 import { evaluateRollouts, filesNeedingHistory, type RolloutOutcome } from "../engine/evaluate.js";
 import { type Diagnostic, formatDiagnostic } from "../errors.js";
 import { GitError, type GitOpsRepo } from "../gitops/repo.js";
@@ -196,11 +190,7 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
   };
 }
 
-/**
- * Edits the spec and recompiles its manifests exactly as `meshcanary compile`
- * would (the root kustomization lists every generated rollout directory), and
- * commits both through the repository.
- */
+/** Edits the spec and commits it with its recompiled manifests (decisionFiles). */
 async function commitDecision(
   repo: GitOpsRepo,
   settings: WatchSettings,
@@ -213,29 +203,8 @@ async function commitDecision(
   if (text === undefined)
     throw new SpecEditError(`${rollout.source.file}: no longer in the repository`);
   const edited = applyDecision(text, rollout, decision, decisionTime(decision, nowMs));
-  outputDirs.add(rolloutDir(rollout));
-  const compiled = [
-    ...compileRollout(edited.rollout, { apiVersion: settings.apiVersion }),
-    rootKustomization([...outputDirs]),
-  ];
   return repo.commit(
-    [
-      { path: rollout.source.file, content: edited.text },
-      ...compiled.map((f) => ({ path: posix.join(settings.out, f.path), content: f.content })),
-    ],
+    decisionFiles(settings, outputDirs, edited.rollout, edited.text),
     commitMessage(rollout, decision),
   );
-}
-
-/** `<ns>/<name>` directories under `out` whose kustomization.yaml meshcanary wrote. */
-async function generatedRolloutDirs(repo: GitOpsRepo, out: string): Promise<Set<string>> {
-  const dirs = new Set<string>();
-  const prefix = out === "." ? "" : `${posix.normalize(out).replace(/\/+$/, "")}/`;
-  for (const file of (await repo.list(out)) ?? []) {
-    const match = /^([^/]+)\/([^/]+)\/kustomization\.yaml$/.exec(file.slice(prefix.length));
-    if (!file.startsWith(prefix) || match === null) continue;
-    if ((await repo.read(file))?.startsWith(GENERATED_HEADER))
-      dirs.add(rolloutDir({ namespace: match[1] as string, name: match[2] as string }));
-  }
-  return dirs;
 }
