@@ -21,7 +21,14 @@ import {
   manualSubject,
   nothingToDo,
 } from "../engine/manual-edit.js";
-import { ExitCode, InvalidSpecError, MeshcanaryError, UsageError } from "../errors.js";
+import {
+  type Diagnostic,
+  ExitCode,
+  formatDiagnostic,
+  InvalidSpecError,
+  MeshcanaryError,
+  UsageError,
+} from "../errors.js";
 import { type Author, configuredAuthor, LocalCheckout } from "../gitops/local-checkout.js";
 import { redactUrlCredentials } from "../gitops/redact.js";
 import { GitError, type GitOpsRepo, GitWorkingCopy, type RepoFile } from "../gitops/repo.js";
@@ -223,7 +230,7 @@ async function plan(
 
 function unknownRollout(
   id: string,
-  loaded: { rollouts: readonly { rollout: Rollout }[]; diagnostics: readonly { file: string }[] },
+  loaded: { rollouts: readonly { rollout: Rollout }[]; diagnostics: readonly Diagnostic[] },
   settings: WatchSettings,
 ): string {
   const ids = [...new Set(loaded.rollouts.map((r) => rolloutId(r.rollout)))].sort();
@@ -235,9 +242,11 @@ function unknownRollout(
       other.startsWith(`${namespace}/`) ||
       other.endsWith(`/${name}`),
   );
-  const invalid = [...new Set(loaded.diagnostics.map((d) => d.file))];
+  // The rollout may be in a file that does not validate: its problems say where.
   const skipped =
-    invalid.length === 0 ? "" : `; invalid spec files were skipped: ${invalid.join(", ")}`;
+    loaded.diagnostics.length === 0
+      ? ""
+      : `; spec files with problems were skipped:\n${loaded.diagnostics.map(formatDiagnostic).join("\n")}`;
   if (similar.length > 0) return `${where}; similar: ${similar.join(", ")}${skipped}`;
   if (ids.length === 0) return `${where}: it holds no rollouts${skipped}`;
   return `${where}; rollouts there: ${ids.slice(0, 20).join(", ")}${ids.length > 20 ? ", …" : ""}${skipped}`;

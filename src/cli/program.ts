@@ -298,8 +298,9 @@ export function buildProgram(
       setExitCode(await backtestCommand(paths, flags, io(cmd)));
     });
 
+  // Built apart, each takes the program's settings (exitOverride, help after an error) as `command()` would.
   for (const spec of [PAUSE_COMMAND, RESUME_COMMAND, PROMOTE_COMMAND, ABORT_COMMAND])
-    program.addCommand(manualCommand(spec, io));
+    program.addCommand(manualCommand(spec, io).copyInheritedSettings(program));
 
   addPrometheusAuthOptions(program);
   addGitAuthOptions(program);
