@@ -5,11 +5,11 @@
  * or pushed, and a commit takes only the files it wrote, whatever else is
  * staged.
  */
-import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, join, posix, relative } from "node:path";
-import { FileSystemError, UsageError } from "../errors.js";
+import { lstatSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, join, posix } from "node:path";
+import { UsageError } from "../errors.js";
 import { GitCommandError, runGit } from "./git-command.js";
-import { GitError, type RepoFile } from "./repo.js";
+import { GitError, inside, type RepoFile, readInside } from "./repo.js";
 
 export interface Author {
   readonly name: string;
@@ -37,20 +37,12 @@ export class LocalCheckout {
   }
 
   async read(path: string): Promise<string | undefined> {
-    try {
-      return readFileSync(this.#inside(path), "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return undefined;
-      throw new FileSystemError(`${path}: cannot read: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+    return readInside(this.dir, path);
   }
 
   /** Regular files at or under `path`, as the watchdog's working copy lists them: no hidden entries, no symbolic links. */
   async list(path: string): Promise<readonly string[] | undefined> {
-    const root = this.#inside(path);
+    const root = inside(this.dir, path);
     let stats: ReturnType<typeof lstatSync>;
     try {
       stats = lstatSync(root);
@@ -97,7 +89,7 @@ export class LocalCheckout {
     author?: Author,
   ): Promise<string | undefined> {
     for (const file of files) {
-      const full = this.#inside(file.path);
+      const full = inside(this.dir, file.path);
       mkdirSync(dirname(full), { recursive: true });
       writeFileSync(full, file.content);
     }
@@ -119,14 +111,6 @@ export class LocalCheckout {
     } catch {
       return undefined;
     }
-  }
-
-  #inside(path: string): string {
-    const full = join(this.dir, path);
-    const rel = relative(this.dir, full);
-    if (rel.startsWith("..") || isAbsolute(rel))
-      throw new GitError(`${path}: not inside ${this.dir}`);
-    return full;
   }
 
   async #git(args: readonly string[], config: readonly string[] = []): Promise<string> {
