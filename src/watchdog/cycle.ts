@@ -3,7 +3,7 @@
  * edit specs → compile → commit (one per decision) → push. On a rejected push
  * (someone else pushed) it starts over on their state, up to a bound.
  */
-import { isActive } from "../analysis/decide.js";
+import { isActive, phaseOf } from "../analysis/decide.js";
 import { commitMessage, decisionReason, describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
 import type { WatchSettings } from "../config/watch-settings.js";
@@ -42,6 +42,11 @@ export interface CycleDeps {
   readonly parsed?: SpecCache;
   /** Spec problems already logged, kept by a loop so a standing problem is logged once. */
   readonly reported?: Set<string>;
+  /**
+   * The hold a person's spec puts each rollout in (Paused, AwaitingPromotion),
+   * kept by a loop so it is logged when it begins and ends, not at every check.
+   */
+  readonly held?: Map<string, string>;
 }
 
 export interface CycleReport {
@@ -113,6 +118,7 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
   }
   for (const error of evaluation.metricsErrors)
     log.log("error", "Prometheus query failed; holding", { error });
+  logHolds(deps, evaluation.evaluated);
 
   if (actionable.length > 0 && deps.dryRun !== true) crashPoint("after-query");
   const commits: string[] = [];
@@ -188,6 +194,31 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
     pushed,
     ...(evaluation.nextCheckMs === undefined ? {} : { nextCheckMs: evaluation.nextCheckMs }),
   };
+}
+
+/** Logs a person's hold (phase Paused or AwaitingPromotion) as it begins, and when it ends. */
+function logHolds(
+  deps: CycleDeps,
+  evaluated: readonly { rollout: Rollout; outcome: RolloutOutcome }[],
+): void {
+  for (const { rollout, outcome } of evaluated) {
+    const id = outcome.rollout;
+    const d = outcome.decision;
+    const phase = d.action === "hold" && d.phase !== undefined ? d.phase : undefined;
+    const before = deps.held?.get(id);
+    if (phase !== undefined && phase !== before) {
+      deps.log.log("info", "holding at a person's request", {
+        rollout: id,
+        phase,
+        weight: rollout.traffic.canaryWeight,
+        reason: outcome.reason,
+      });
+      deps.held?.set(id, phase);
+    } else if (phase === undefined && before !== undefined) {
+      deps.log.log("info", "no longer held", { rollout: id, was: before, phase: phaseOf(rollout) });
+      deps.held?.delete(id);
+    }
+  }
 }
 
 /** Edits the spec and commits it with its recompiled manifests (decisionFiles). */
