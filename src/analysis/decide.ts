@@ -119,6 +119,11 @@ export function decide(rollout: Rollout, checks: readonly CheckResult[]): Decisi
  * The hold a person's spec puts in place of a move forward: `paused` holds
  * any advance or promotion, `promotion: manual` a promotion. Never a
  * rollback: decide() returns that before asking.
+ *
+ * The hook for other phases: a move forward of theirs (the shadow phase's
+ * advance to the first step) goes through here too, and a paused rollout's
+ * shadow deadline must not fire (check `rollout.paused` before it, and hold
+ * with pausedHold); a breach still rolls back.
  */
 export function heldByPerson(
   rollout: Rollout,
