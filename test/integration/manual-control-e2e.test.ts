@@ -96,6 +96,14 @@ describe("manual control end to end (simulator, real Prometheus and git)", funct
         harness.logs.filter((l) => l.includes("holding at a person's request")),
       ).to.have.length(1);
 
+      const status = startCli(
+        ["status", "--repo", harness.remote.bare, "--prometheus", harness.prom.url],
+        harness.remote.root,
+      );
+      expect(await status.exited, status.output().stderr).to.equal(0);
+      expect(status.output().stdout).to.match(/^recs\/recommend {2}Paused {2}20% \(step 1\/3\)\n/);
+      expect(status.output().stdout).to.contain("  now: hold: paused (spec.paused): ");
+
       await person(harness, "resume");
       await waitFor("the advance after resume", () =>
         decisionSubjects(harness).includes("advance recs/recommend: 20% → 50%"),
