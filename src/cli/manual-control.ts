@@ -57,10 +57,9 @@ export interface ManualCommandSpec {
   readonly examples: readonly string[];
 }
 
-/** Seams for tests: a wrapper around the working copy (to land a push first), the clock. */
+/** A seam for tests: a wrapper around the working copy, to land someone's push before ours. */
 export interface ManualHooks {
   readonly wrapRepo?: (repo: GitOpsRepo) => GitOpsRepo;
-  readonly now?: () => number;
 }
 
 /** A state in which the command would change nothing, or must not: exit 1, nothing committed. */
@@ -147,14 +146,13 @@ export async function manualControl(
   if (flags.workdir !== undefined && flags.repo === undefined)
     throw new UsageError("--workdir needs --repo");
   const git = gitAuthFromFlags(flags);
-  const now = hooks.now ?? Date.now;
   if (flags.repo === undefined) {
     const checkout = await LocalCheckout.open(
       flags.dir ?? process.cwd(),
       flags.dir === undefined ? "no --repo or --dir, and the current directory" : "--dir",
     );
     const author = await authorOf(flags, checkout.dir);
-    await inCheckout(checkout, id, flags, io, author, request(action, author, flags, now()));
+    await inCheckout(checkout, id, flags, io, author, request(action, author, flags, Date.now()));
     return;
   }
   if (git.warning !== undefined) io.error(`meshcanary: warning: ${git.warning}`);
@@ -168,7 +166,7 @@ export async function manualControl(
   });
   try {
     await inRepo(hooks.wrapRepo?.(copy) ?? copy, action, id, flags, io, () =>
-      request(action, author, flags, now()),
+      request(action, author, flags, Date.now()),
     );
   } finally {
     // A temporary clone is this command's alone; a --workdir is kept for the next run.
