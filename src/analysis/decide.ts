@@ -11,13 +11,23 @@
  * | anything else                            | hold                            |
  *
  * `nodata` and `error` never advance; with `noData: rollback`, `nodata`
- * counts as a breach.
+ * counts as a breach. A person's holds (`heldByPerson`) come after the
+ * rollback row, so safety wins over them:
+ *
+ * | spec                                          | instead of           | decision                          |
+ * |-----------------------------------------------|----------------------|-----------------------------------|
+ * | `paused: true`                                | advance or promote   | hold, phase Paused                |
+ * | `analysis.promotion: manual`, at last step    | promote              | hold, phase AwaitingPromotion     |
  */
 import type { Rollout } from "../rollout/types.js";
 import type { CheckResult } from "./evidence.js";
+import { rolloutId } from "./identity.js";
+
+/** Derived phases of a hold a person asked for; shown, never stored. */
+export type HoldPhase = "Paused" | "AwaitingPromotion";
 
 export type Decision =
-  | { readonly action: "hold"; readonly reason: string }
+  | { readonly action: "hold"; readonly reason: string; readonly phase?: HoldPhase }
   | {
       readonly action: "rollback";
       readonly from: number;
@@ -32,8 +42,14 @@ export type Decision =
     }
   | { readonly action: "promote"; readonly from: number; readonly basis: readonly CheckResult[] };
 
-/** `status.phase` when written, else `Steady` (no canary), `Progressing` (weight > 0) or `Pending`. */
-export function phaseOf(rollout: Rollout): string {
+/**
+ * `status.phase` when written, else `Steady` (no canary), `Progressing` (weight > 0) or `Pending`;
+ * an active rollout shows `Paused` while `spec.paused`, and `AwaitingPromotion` when its
+ * newest decision (if known) waits for a person's `meshcanary promote`.
+ */
+export function phaseOf(rollout: Rollout, decision?: Decision): string {
+  if (decision?.action === "hold" && decision.phase !== undefined) return decision.phase;
+  if (isActive(rollout) && rollout.paused) return "Paused";
   if (rollout.status?.phase !== undefined) return rollout.status.phase;
   if (rollout.canary === undefined) return "Steady";
   return rollout.traffic.canaryWeight > 0 ? "Progressing" : "Pending";
@@ -89,11 +105,48 @@ export function decide(rollout: Rollout, checks: readonly CheckResult[]): Decisi
   if (healthy >= promoteAfter) {
     const basis = checks.slice(0, promoteAfter);
     const next = nextStep(rollout.traffic.steps, weight);
-    return next === undefined
-      ? { action: "promote", from: weight, basis }
-      : { action: "advance", from: weight, to: next, basis };
+    const decision: Decision =
+      next === undefined
+        ? { action: "promote", from: weight, basis }
+        : { action: "advance", from: weight, to: next, basis };
+    return heldByPerson(rollout, decision) ?? decision;
   }
-  return { action: "hold", reason: holdReason(rollout, checks, breaches, healthy) };
+  const reason = holdReason(rollout, checks, breaches, healthy);
+  return rollout.paused ? pausedHold(rollout, reason) : { action: "hold", reason };
+}
+
+/**
+ * The hold a person's spec puts in place of a move forward: `paused` holds
+ * any advance or promotion, `promotion: manual` a promotion. Never a
+ * rollback: decide() returns that before asking.
+ *
+ * The hook for other phases: a move forward of theirs (the shadow phase's
+ * advance to the first step) goes through here too, and a paused rollout's
+ * shadow deadline must not fire (check `rollout.paused` before it, and hold
+ * with pausedHold); a breach still rolls back.
+ */
+export function heldByPerson(
+  rollout: Rollout,
+  decision: Exclude<Decision, { action: "hold" | "rollback" }>,
+): Decision | undefined {
+  const healthy = `healthy in ${decision.basis.length} of ${rollout.analysis.promoteAfter} checks`;
+  if (rollout.paused) return pausedHold(rollout, `${healthy}, would ${decision.action}`);
+  if (decision.action === "promote" && rollout.analysis.promotion === "manual") {
+    return {
+      action: "hold",
+      phase: "AwaitingPromotion",
+      reason: `awaiting promotion (analysis.promotion: manual): ${healthy} at ${decision.from}%; run meshcanary promote ${rolloutId(rollout)}`,
+    };
+  }
+  return undefined;
+}
+
+function pausedHold(rollout: Rollout, why: string): Decision {
+  return {
+    action: "hold",
+    phase: "Paused",
+    reason: `paused (spec.paused): ${why}; a breach still rolls back; run meshcanary resume ${rolloutId(rollout)}`,
+  };
 }
 
 function holdReason(

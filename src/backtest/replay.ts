@@ -9,7 +9,7 @@
  * What cannot be replayed: the metrics are what really happened, at the
  * weights that were really set; the replay judges them with this spec.
  */
-import { isActive } from "../analysis/decide.js";
+import { type HoldPhase, isActive } from "../analysis/decide.js";
 import type { CheckResult } from "../analysis/evidence.js";
 import { describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
@@ -39,6 +39,8 @@ export interface BacktestOptions {
 export interface CheckRecord extends CheckResult {
   /** The canary weight while this check was made. */
   readonly weight: number;
+  /** A hold the spec asked for at this check (`spec.paused`, `promotion: manual`), and why. */
+  readonly held?: { readonly phase: HoldPhase; readonly reason: string };
 }
 
 export interface DecisionRecord {
@@ -161,10 +163,14 @@ export async function replay(
     if (failure !== undefined) throw new BacktestError(`Prometheus: ${failure}`);
     for (const { rollout, outcome } of evaluation.evaluated) {
       const state = states.get(outcome.rollout) as State;
-      record(state, outcome.checks, rollout.traffic.canaryWeight);
+      const decision = outcome.decision;
+      const held =
+        decision.action === "hold" && decision.phase !== undefined
+          ? { phase: decision.phase, reason: decision.reason }
+          : undefined;
+      record(state, outcome.checks, rollout.traffic.canaryWeight, held);
       const newest = outcome.checks[0];
       if (newest !== undefined) evaluated.set(outcome.rollout, newest.at);
-      const decision = outcome.decision;
       if (decision.action === "hold") continue;
       const at = decisionTime(decision, now);
       const edited = applyDecision(state.text, rollout, decision, at);
@@ -192,11 +198,33 @@ export async function replay(
   };
 }
 
-/** Adds the checks not seen before (a check time is judged in several cycles' windows). */
-function record(state: State, checks: readonly CheckResult[], weight: number): void {
+/**
+ * Adds the checks not seen before (a check time is judged in several cycles'
+ * windows); a hold the spec asked for marks the newest, where it was decided.
+ */
+function record(
+  state: State,
+  checks: readonly CheckResult[],
+  weight: number,
+  held: CheckRecord["held"],
+): void {
   const newestRecorded = state.checks.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
   const fresh = checks.filter((c) => c.at > newestRecorded).reverse();
-  for (const c of fresh) state.checks.push({ ...c, weight });
+  fresh.forEach((c, i) => {
+    const decidedHere = held !== undefined && i === fresh.length - 1;
+    state.checks.push({ ...c, weight, ...(decidedHere ? { held } : {}) });
+  });
+}
+
+/** How many checks a hold of the spec marked, by phase, e.g. `12 checks held: Paused`. */
+export function heldSummary(t: RolloutTimeline): string | undefined {
+  const counts = new Map<HoldPhase, number>();
+  for (const c of t.checks)
+    if (c.held !== undefined) counts.set(c.held.phase, (counts.get(c.held.phase) ?? 0) + 1);
+  if (counts.size === 0) return undefined;
+  const parts = [...counts].map(([phase, n]) => `${n} check(s) held as ${phase}`);
+  const newest = t.checks.findLast((c) => c.held !== undefined)?.held;
+  return `${parts.join(", ")} (${newest?.reason ?? ""})`;
 }
 
 /** The weights and the end follow from the decisions. */
@@ -239,7 +267,10 @@ export function summarize(t: RolloutTimeline): string {
   const advances = t.decisions.filter((d) => d.action === "advance").length;
   const newest = t.checks.at(-1);
   const tail = newest === undefined ? "no check was made" : `last check ${describeCheck(newest)}`;
-  return advances > 0
-    ? `Would have advanced ${advances} time(s) to ${t.end.weight}% and still be progressing at the end; ${tail}.`
-    : `Would have held at ${t.end.weight}% throughout; ${tail}.`;
+  const held = heldSummary(t);
+  const progress =
+    advances > 0
+      ? `Would have advanced ${advances} time(s) to ${t.end.weight}% and still be progressing at the end; ${tail}.`
+      : `Would have held at ${t.end.weight}% throughout; ${tail}.`;
+  return held === undefined ? progress : `${progress} The spec held it: ${held}.`;
 }

@@ -37,8 +37,20 @@ export async function timelineReport(
       to,
       reason,
     })),
-    // Healthy checks are the quiet majority; markers go to the ones that say something.
-    checks: t.checks.filter((c) => c.kind !== "healthy").map(reportCheck),
+    // Healthy checks are the quiet majority; markers go to the ones that say something,
+    // and to those a pause or a manual promotion held.
+    checks: t.checks
+      .filter((c) => c.kind !== "healthy" || c.held !== undefined)
+      .map((c) => {
+        const check = reportCheck(c);
+        return c.held === undefined
+          ? check
+          : {
+              ...check,
+              kind: `${c.kind}, held: ${c.held.phase}`,
+              text: `${check.text} (held: ${c.held.reason})`,
+            };
+      }),
     summary: summarize(t),
   };
 }
@@ -68,6 +80,7 @@ export function timelineJson(result: BacktestResult): unknown {
         requests: Math.round(c.requests),
         measurements: c.measurements,
         ...(c.reason === undefined ? {} : { reason: c.reason }),
+        ...(c.held === undefined ? {} : { held: c.held }),
       })),
       decisions: t.decisions.map((d) => ({
         at: iso(d.at),

@@ -190,3 +190,18 @@ export function authorEmail(value: string): string {
     invalid("expected an email address such as bot@example.com");
   return value;
 }
+
+/** `Name <email>`, as git writes an author. */
+export function author(value: string): { name: string; email: string } {
+  const match = /^([^<>]*[^\s<>])\s*<([^<>]*)>$/.exec(value.trim());
+  if (match === null) invalid('expected "Name <email>", e.g. "Jane Doe <jane@example.com>"');
+  return { name: authorName(match[1] as string), email: authorEmail(match[2] as string) };
+}
+
+/** Free text on one line (it goes into `status.reason` and a commit body). */
+export function oneLine(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (value.trim() === "" || /[\u0000-\u001f\u007f]/.test(value))
+    invalid("expected text on one line, not empty");
+  return value.trim();
+}

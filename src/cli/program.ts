@@ -5,14 +5,19 @@
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode, InvalidSpecError, MeshcanaryError } from "../errors.js";
 import { readPackageJson } from "../package-files.js";
+import { ABORT_COMMAND } from "./abort-command.js";
 import { addArgoCdOptions } from "./argocd-options.js";
 import { type BacktestFlags, backtestCommand } from "./backtest-command.js";
 import { compileCommand, validateCommand } from "./compile-command.js";
 import { type Console, processConsole } from "./console.js";
 import * as parse from "./flag-values.js";
 import { addGitAuthOptions } from "./git-options.js";
+import { manualCommand } from "./manual-control.js";
 import { addNotifyOptions } from "./notify-options.js";
+import { PAUSE_COMMAND } from "./pause-command.js";
 import { addPrometheusAuthOptions } from "./prometheus-options.js";
+import { PROMOTE_COMMAND } from "./promote-command.js";
+import { RESUME_COMMAND } from "./resume-command.js";
 import { type StatusFlags, statusCommand } from "./status-command.js";
 import { type WatchFlags, watchCommand } from "./watch-command.js";
 
@@ -292,6 +297,10 @@ export function buildProgram(
     .action(async (paths: string[], flags: BacktestFlags, cmd: Command) => {
       setExitCode(await backtestCommand(paths, flags, io(cmd)));
     });
+
+  // Built apart, each takes the program's settings (exitOverride, help after an error) as `command()` would.
+  for (const spec of [PAUSE_COMMAND, RESUME_COMMAND, PROMOTE_COMMAND, ABORT_COMMAND])
+    program.addCommand(manualCommand(spec, io).copyInheritedSettings(program));
 
   addPrometheusAuthOptions(program);
   addGitAuthOptions(program);

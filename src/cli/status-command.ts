@@ -53,7 +53,7 @@ export function statusView(rollout: Rollout, outcome?: RolloutOutcome): RolloutS
   const newest = outcome?.checks[0];
   return {
     rollout: rolloutId(rollout),
-    phase: phaseOf(rollout),
+    phase: phaseOf(rollout, outcome?.decision),
     active: isActive(rollout),
     weight: canaryWeight,
     step: stepOf(rollout),
@@ -137,7 +137,13 @@ export async function statusCommand(
         throw new MetricsQueryError((error as Error).message, "report");
       },
     );
-    const data = statusReport(reported, byRollout.get(reported), series, range, phaseOf(reported));
+    const data = statusReport(
+      reported,
+      byRollout.get(reported),
+      series,
+      range,
+      phaseOf(reported, byRollout.get(reported)?.decision),
+    );
     writeFileAtomic(flags.report, renderReport(data), `--report ${flags.report}`);
     io.note(`report written to ${flags.report}`);
   }

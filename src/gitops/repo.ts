@@ -117,6 +117,28 @@ function refuseSymlinkedParents(root: string, path: string): void {
   }
 }
 
+/** A repository-relative path as an absolute one; refuses one that leads outside `dir`. */
+export function inside(dir: string, path: string): string {
+  const full = join(dir, path);
+  const rel = relative(dir, full);
+  if (rel.startsWith("..") || isAbsolute(rel)) throw new GitError(`${path}: not inside ${dir}`);
+  return full;
+}
+
+/** A file's text by repository-relative path; `undefined` when absent. */
+export function readInside(dir: string, path: string): string | undefined {
+  try {
+    return readFileSync(inside(dir, path), "utf8");
+  } catch (error) {
+    if (error instanceof GitError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return undefined;
+    throw new FileSystemError(`${path}: cannot read: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
 export class GitWorkingCopy implements GitOpsRepo {
   readonly dir: string;
   readonly #workdir: string;
@@ -225,15 +247,7 @@ export class GitWorkingCopy implements GitOpsRepo {
   }
 
   async read(path: string): Promise<string | undefined> {
-    try {
-      return readFileSync(this.#inside(path), "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return undefined;
-      throw new FileSystemError(`${path}: cannot read: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+    return readInside(this.dir, path);
   }
 
   async list(path: string): Promise<readonly string[] | undefined> {
@@ -420,13 +434,8 @@ export class GitWorkingCopy implements GitOpsRepo {
     }
   }
 
-  /** A repository-relative path as an absolute one; refuses one that leads outside. */
   #inside(path: string): string {
-    const full = join(this.dir, path);
-    const rel = relative(this.dir, full);
-    if (rel.startsWith("..") || isAbsolute(rel))
-      throw new GitError(`${path}: not inside the working copy`);
-    return full;
+    return inside(this.dir, path);
   }
 
   #raw(args: readonly string[]): Promise<string> {

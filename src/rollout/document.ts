@@ -7,6 +7,7 @@ import type {
   HttpMatchRequest,
   JudgeKind,
   NamedKind,
+  Promotion,
   RolloutStatus,
   RoutingTargetName,
   Selectors,
@@ -38,6 +39,7 @@ export interface RolloutDocument {
     readonly stable: Subset;
     readonly canary?: Subset;
     readonly traffic?: { readonly canaryWeight?: number; readonly steps?: readonly number[] };
+    readonly paused?: boolean;
     readonly analysis?: {
       readonly interval?: string;
       readonly window?: string;
@@ -45,6 +47,7 @@ export interface RolloutDocument {
       readonly rollbackAfter?: number;
       readonly minRequests?: number;
       readonly noData?: "hold" | "rollback";
+      readonly promotion?: Promotion;
       readonly judge?: JudgeKind;
       readonly confidence?: number;
       readonly sla?: {

@@ -1,6 +1,6 @@
 /**
  * The watchdog's edits to a person's spec file: `canaryWeight`, `status`, and
- * on promotion `stable`/`canary`. Edits splice new text into the exact byte
+ * on promotion `stable`/`canary`; and `meshcanary pause`/`resume`'s `spec.paused`. Edits splice new text into the exact byte
  * ranges of the nodes they change (yaml-splice.ts), inserting keys the person
  * left out (`canaryWeight`, `traffic`, `status`), so comments, key order,
  * quoting, blank lines and every other document in the file stay as the
@@ -41,6 +41,62 @@ export function applyDecisionEdit(
   edit: DecisionEdit,
   file = "spec",
 ): string {
+  const promote = edit.promote;
+  return editDocument(text, documentIndex, file, {
+    splices: (target) => [
+      setIn(target, ["spec", "traffic", "canaryWeight"], edit.canaryWeight),
+      ...(promote === undefined
+        ? []
+        : [
+            setIn(target, ["spec", "stable"], { name: promote.name, labels: promote.labels }),
+            removeIn(target, ["spec"], "canary"),
+          ]),
+      setIn(target, ["status"], edit.status, { wholeLines: true }),
+    ],
+    intended: (data) => intended(data, edit),
+  });
+}
+
+/**
+ * `meshcanary pause` / `resume`: `spec.paused: true` is set (or replaced), or
+ * the key is removed, since false is its default and defaults are not written.
+ * Nothing else in the file changes.
+ *
+ * @throws SpecEditError when the layout cannot be edited safely
+ */
+export function setPausedEdit(
+  text: string,
+  documentIndex: number,
+  paused: boolean,
+  file = "spec",
+): string {
+  return editDocument(text, documentIndex, file, {
+    splices: (target) => [
+      paused ? setIn(target, ["spec", "paused"], true) : removeIn(target, ["spec"], "paused"),
+    ],
+    intended: (data) => {
+      const spec = { ...(data.spec as Data) };
+      if (paused) spec.paused = true;
+      else delete spec.paused;
+      return { ...data, spec };
+    },
+  });
+}
+
+interface DocumentEdit {
+  /** The splices of the edit, on the document as parsed. */
+  readonly splices: (target: EditTarget) => readonly Splice[];
+  /** The document's data as the edit means it to be. */
+  readonly intended: (data: Data) => Data;
+}
+
+/** Splices one document of a file and checks that every document reads back as intended. */
+function editDocument(
+  text: string,
+  documentIndex: number,
+  file: string,
+  edit: DocumentEdit,
+): string {
   const which = `${file}: document ${documentIndex + 1}`;
   const eol = lineBreakOf(text);
   // Edits write whole lines; a last line without its break gets one for the edit and loses it after.
@@ -50,18 +106,9 @@ export function applyDecisionEdit(
   const doc = docs[documentIndex];
   if (doc === undefined || doc.errors.length > 0)
     throw new SpecEditError(`${which} cannot be parsed`);
-  const target: EditTarget = { text: work, doc, eol };
-  const promote = edit.promote;
-  const splices: Splice[] = [];
+  let splices: readonly Splice[];
   try {
-    splices.push(setIn(target, ["spec", "traffic", "canaryWeight"], edit.canaryWeight));
-    if (promote !== undefined) {
-      splices.push(
-        setIn(target, ["spec", "stable"], { name: promote.name, labels: promote.labels }),
-        removeIn(target, ["spec"], "canary"),
-      );
-    }
-    splices.push(setIn(target, ["status"], edit.status, { wholeLines: true }));
+    splices = edit.splices({ text: work, doc, eol });
   } catch (error) {
     if (error instanceof SpecEditError) throw new SpecEditError(`${which}: ${error.message}`);
     throw error;
@@ -69,7 +116,7 @@ export function applyDecisionEdit(
   const spliced = applySplices(work, splices, which);
   const edited = unterminated && spliced.endsWith(eol) ? spliced.slice(0, -eol.length) : spliced;
   const expected = docs.map((d) => d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown);
-  expected[documentIndex] = intended(expected[documentIndex] as Data, edit);
+  expected[documentIndex] = edit.intended(expected[documentIndex] as Data);
   checkResult(edited, expected, which);
   return edited;
 }

@@ -59,6 +59,7 @@ export function resolveRollout(
       canaryWeight: spec.traffic?.canaryWeight ?? 0,
       steps: spec.traffic?.steps ?? DEFAULT_STEPS,
     },
+    paused: spec.paused ?? false,
     analysis: {
       interval,
       intervalMs: parseDuration(interval) as number,
@@ -68,6 +69,7 @@ export function resolveRollout(
       rollbackAfter: analysis.rollbackAfter ?? 2,
       minRequests: analysis.minRequests ?? 100,
       noData: analysis.noData ?? "hold",
+      promotion: analysis.promotion ?? "auto",
       judge: analysis.judge ?? "statistical",
       confidence: analysis.confidence ?? 0.99,
       sla: {

@@ -73,6 +73,10 @@ export type JudgeKind = (typeof JUDGES)[number];
 export const SLA_MODES = ["both", "absolute", "relative"] as const;
 export type SlaMode = (typeof SLA_MODES)[number];
 
+/** Who promotes at the last step: the watchdog (`auto`) or a person with `meshcanary promote` (`manual`). */
+export const PROMOTIONS = ["auto", "manual"] as const;
+export type Promotion = (typeof PROMOTIONS)[number];
+
 export interface Analysis {
   /** Default `30s`. */
   readonly interval: string;
@@ -88,6 +92,8 @@ export interface Analysis {
   readonly minRequests: number;
   /** What too little data counts as; default `hold`. */
   readonly noData: "hold" | "rollback";
+  /** At the last step: `auto` (default) the watchdog promotes; `manual` it waits for `meshcanary promote`. */
+  readonly promotion: Promotion;
   /** Default `statistical`. */
   readonly judge: JudgeKind;
   /** Confidence of the statistical judge's tests; default 0.99. */
@@ -174,6 +180,8 @@ export interface Rollout {
   readonly stable: Subset;
   readonly canary?: Subset;
   readonly traffic: { readonly canaryWeight: number; readonly steps: readonly number[] };
+  /** The watchdog holds (no advance, no promotion) but still rolls back on a breach; default false. */
+  readonly paused: boolean;
   readonly analysis: Analysis;
   readonly status?: RolloutStatus;
 }

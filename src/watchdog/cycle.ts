@@ -3,18 +3,12 @@
  * edit specs → compile → commit (one per decision) → push. On a rejected push
  * (someone else pushed) it starts over on their state, up to a bound.
  */
-import { posix } from "node:path";
-import { isActive } from "../analysis/decide.js";
+import { isActive, phaseOf } from "../analysis/decide.js";
 import { commitMessage, decisionReason, describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
-import {
-  compileRollout,
-  GENERATED_HEADER,
-  rolloutDir,
-  rootKustomization,
-} from "../compile/compile.js";
 import type { WatchSettings } from "../config/watch-settings.js";
 import { type Actionable, applyDecision, decisionTime } from "../engine/apply-decision.js";
+import { decisionFiles, generatedRolloutDirs } from "../engine/decision-files.js";
 import { evaluateRollouts, filesNeedingHistory, type RolloutOutcome } from "../engine/evaluate.js";
 import { type Diagnostic, formatDiagnostic } from "../errors.js";
 import { GitError, type GitOpsRepo } from "../gitops/repo.js";
@@ -48,6 +42,11 @@ export interface CycleDeps {
   readonly parsed?: SpecCache;
   /** Spec problems already logged, kept by a loop so a standing problem is logged once. */
   readonly reported?: Set<string>;
+  /**
+   * The hold a person's spec puts each rollout in (Paused, AwaitingPromotion),
+   * kept by a loop so it is logged when it begins and ends, not at every check.
+   */
+  readonly held?: Map<string, string>;
 }
 
 export interface CycleReport {
@@ -118,6 +117,7 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
   }
   for (const error of evaluation.metricsErrors)
     log.log("error", "Prometheus query failed; holding", { error });
+  logHolds(deps, evaluation.evaluated);
 
   if (actionable.length > 0 && deps.dryRun !== true) crashPoint("after-query");
   const commits: string[] = [];
@@ -195,11 +195,32 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
   };
 }
 
-/**
- * Edits the spec and recompiles its manifests exactly as `meshcanary compile`
- * would (the root kustomization lists every generated rollout directory), and
- * commits both through the repository.
- */
+/** Logs a person's hold (phase Paused or AwaitingPromotion) as it begins, and when it ends. */
+function logHolds(
+  deps: CycleDeps,
+  evaluated: readonly { rollout: Rollout; outcome: RolloutOutcome }[],
+): void {
+  for (const { rollout, outcome } of evaluated) {
+    const id = outcome.rollout;
+    const d = outcome.decision;
+    const phase = d.action === "hold" && d.phase !== undefined ? d.phase : undefined;
+    const before = deps.held?.get(id);
+    if (phase !== undefined && phase !== before) {
+      deps.log.log("info", "holding at a person's request", {
+        rollout: id,
+        phase,
+        weight: rollout.traffic.canaryWeight,
+        reason: outcome.reason,
+      });
+      deps.held?.set(id, phase);
+    } else if (phase === undefined && before !== undefined) {
+      deps.log.log("info", "no longer held", { rollout: id, was: before, phase: phaseOf(rollout) });
+      deps.held?.delete(id);
+    }
+  }
+}
+
+/** Edits the spec and commits it with its recompiled manifests (decisionFiles). */
 async function commitDecision(
   repo: GitOpsRepo,
   settings: WatchSettings,
@@ -212,29 +233,8 @@ async function commitDecision(
   if (text === undefined)
     throw new SpecEditError(`${rollout.source.file}: no longer in the repository`);
   const edited = applyDecision(text, rollout, decision, decisionTime(decision, nowMs));
-  outputDirs.add(rolloutDir(rollout));
-  const compiled = [
-    ...compileRollout(edited.rollout, { apiVersion: settings.apiVersion }),
-    rootKustomization([...outputDirs]),
-  ];
   return repo.commit(
-    [
-      { path: rollout.source.file, content: edited.text },
-      ...compiled.map((f) => ({ path: posix.join(settings.out, f.path), content: f.content })),
-    ],
+    decisionFiles(settings, outputDirs, edited.rollout, edited.text),
     commitMessage(rollout, decision),
   );
-}
-
-/** `<ns>/<name>` directories under `out` whose kustomization.yaml meshcanary wrote. */
-async function generatedRolloutDirs(repo: GitOpsRepo, out: string): Promise<Set<string>> {
-  const dirs = new Set<string>();
-  const prefix = out === "." ? "" : `${posix.normalize(out).replace(/\/+$/, "")}/`;
-  for (const file of (await repo.list(out)) ?? []) {
-    const match = /^([^/]+)\/([^/]+)\/kustomization\.yaml$/.exec(file.slice(prefix.length));
-    if (!file.startsWith(prefix) || match === null) continue;
-    if ((await repo.read(file))?.startsWith(GENERATED_HEADER))
-      dirs.add(rolloutDir({ namespace: match[1] as string, name: match[2] as string }));
-  }
-  return dirs;
 }

@@ -77,7 +77,13 @@ export class Overview implements OverviewPages {
     const page = rolloutSeries(this.#options.metrics, seen.rollout, range.fromMs, range.toMs)
       .then((series) =>
         renderReport(
-          statusReport(seen.rollout, seen.outcome, series, range, phaseOf(seen.rollout)),
+          statusReport(
+            seen.rollout,
+            seen.outcome,
+            series,
+            range,
+            phaseOf(seen.rollout, seen.outcome?.decision),
+          ),
         ),
       )
       .finally(() => {

@@ -88,7 +88,7 @@ export class OverviewState {
     return {
       id,
       href: `/rollouts/${encodeURIComponent(rollout.namespace)}/${encodeURIComponent(rollout.name)}`,
-      phase: phaseOf(rollout),
+      phase: phaseOf(rollout, outcome?.decision),
       weight: rollout.traffic.canaryWeight,
       step: stepOf(rollout),
       steps: rollout.traffic.steps,

@@ -13,7 +13,8 @@ import type { SpecCache } from "../rollout/load.js";
 import { type CycleDeps, type CycleReport, runCycle } from "./cycle.js";
 import type { Health } from "./http-server.js";
 
-export interface WatchdogOptions extends Omit<CycleDeps, "evaluated" | "parsed" | "reported"> {
+export interface WatchdogOptions
+  extends Omit<CycleDeps, "evaluated" | "parsed" | "reported" | "held"> {
   /** Longest sleep between cycles (`--interval`). */
   readonly loopIntervalMs: number;
   /** Aborting ends the loop after the cycle in progress. */
@@ -44,6 +45,7 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
   const evaluated = new Map<string, number>();
   const parsed: SpecCache = new Map();
   const reported = new Set<string>();
+  const held = new Map<string, string>();
   let health: Health = {};
   // The liveness probe's heartbeat: set when a cycle starts and when a sleep starts.
   let loopBeatMs = options.now();
@@ -55,7 +57,7 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
       let sleepMs = options.loopIntervalMs;
       const cycleTimer = options.telemetry?.cycleDuration.startTimer();
       try {
-        const report = await runCycle({ ...options, evaluated, parsed, reported });
+        const report = await runCycle({ ...options, evaluated, parsed, reported, held });
         if (failures > 0)
           options.log.log("info", "cycle succeeded again; back to the normal interval", {
             failedCycles: failures,

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
 import { commitSubject } from "../../src/analysis/explain.js";
-import { type BacktestResult, replay } from "../../src/backtest/replay.js";
+import { type BacktestResult, replay, summarize } from "../../src/backtest/replay.js";
+import { timelineJson, timelineReport } from "../../src/backtest/to-report.js";
 import { watchSettings } from "../../src/config/watch-settings.js";
 import { GitWorkingCopy } from "../../src/gitops/repo.js";
 import { PrometheusClient } from "../../src/prometheus/client.js";
@@ -38,8 +39,13 @@ interface Made {
   readonly at: string;
 }
 
-async function backtest(prom: ScenarioPrometheus, scenario: ScenarioName): Promise<BacktestResult> {
-  const spec = scenarioSpec(scenario);
+async function backtest(
+  prom: ScenarioPrometheus,
+  scenario: ScenarioName,
+  overrides: { spec?: SpecDoc; analysis?: SpecDoc } = {},
+): Promise<BacktestResult> {
+  const spec = scenarioSpec(scenario, overrides.analysis);
+  Object.assign(spec.spec as SpecDoc, overrides.spec);
   return replay([{ rollout: makeRollout(spec, SPEC_PATH), text: specYaml(spec) }], {
     metrics: new PrometheusClient({ url: prom.prometheus.url, timeoutMs: 10_000 }),
     fromMs: FROM,
@@ -110,6 +116,54 @@ describe("backtest on backfilled history (real Prometheus)", function () {
     expect(inGap.every((c) => c.kind === "nodata")).to.equal(true);
     // Three healthy checks after the gap: 10:20:30, 10:21:00, 10:21:30.
     expect(made[1]).to.deep.equal({ action: "advance", from: 10, to: 25, at: iso(at("10:21:30")) });
+  });
+
+  it("replays a paused spec as holds marked Paused: no advance, no promotion", async () => {
+    const result = await backtest(prom, "healthy", { spec: { paused: true } });
+    const t = result.timelines[0] as BacktestResult["timelines"][number];
+    expect(decisions(result)).to.deep.equal([]);
+    expect(t.end).to.deep.include({ phase: "Progressing", weight: 5 });
+    const held = t.checks.filter((c) => c.held !== undefined);
+    // One mark per check decided, from the first check after FROM to the end.
+    expect(held.length).to.be.above(30);
+    expect(held.every((c) => c.held?.phase === "Paused")).to.equal(true);
+    expect(held[0]?.held?.reason).to.match(/^paused \(spec\.paused\): /);
+    expect(summarize(t)).to.contain(
+      `The spec held it: ${held.length} check(s) held as Paused (paused (spec.paused): healthy in 3 of 3 checks, would advance`,
+    );
+    const report = await timelineReport(result, t);
+    expect(report.checks.filter((c) => c.kind === "healthy, held: Paused")).to.have.length(
+      held.length,
+    );
+    const json = timelineJson(result) as { rollouts: { checks: { held?: { phase: string } }[] }[] };
+    expect(json.rollouts[0]?.checks.filter((c) => c.held?.phase === "Paused")).to.have.length(
+      held.length,
+    );
+  });
+
+  it("rolls a paused spec back on the regression all the same", async () => {
+    const result = await backtest(prom, "regression", { spec: { paused: true } });
+    expect(decisions(result)).to.deep.equal([
+      { action: "rollback", from: 5, to: 0, at: iso(at("10:15:00")) },
+    ]);
+  });
+
+  it("replays promotion: manual as advances, then holds AwaitingPromotion at the last step", async () => {
+    const result = await backtest(prom, "healthy", { analysis: { promotion: "manual" } });
+    expect(decisions(result).map((d) => `${d.action} ${d.to}`)).to.deep.equal([
+      "advance 10",
+      "advance 25",
+      "advance 50",
+      "advance 100",
+    ]);
+    const t = result.timelines[0] as BacktestResult["timelines"][number];
+    expect(t.end.phase).to.equal("Progressing");
+    const held = t.checks.filter((c) => c.held !== undefined);
+    expect(held[0]?.at).to.equal(at("10:17:30"));
+    expect(held.every((c) => c.held?.phase === "AwaitingPromotion")).to.equal(true);
+    expect(summarize(t)).to.contain(
+      "held as AwaitingPromotion (awaiting promotion (analysis.promotion: manual)",
+    );
   });
 
   it("asks Prometheus once per query for the whole range", async () => {

@@ -61,6 +61,9 @@ const prometheusAuthRows: [string[], string][] = [
   ],
 ];
 
+const AUTHOR = "Jane Doe <jane@example.com>";
+const MANUAL_COMMANDS = ["pause", "resume", "promote", "abort"];
+
 /** Generous: the runs below take well under a second; only a hang reaches it. */
 const DEADLINE_MS = 15_000;
 
@@ -101,6 +104,12 @@ describe("bad flag values (process)", function () {
         return ["watch", "--repo", remote.bare, "--prometheus", closed, "--workdir", "wd"];
       case "status":
         return ["status", "rollouts", "--prometheus", closed];
+      // --dry-run: were a bad value taken, nothing would be pushed.
+      case "pause":
+      case "resume":
+      case "promote":
+      case "abort":
+        return [command, "recs/recommend", "--repo", remote.bare, "--author", AUTHOR, "--dry-run"];
       default:
         return ["backtest", "rollouts", "--prometheus", closed, "--from", "now-1h"];
     }
@@ -221,6 +230,27 @@ describe("bad flag values (process)", function () {
     ...["watch", "status", "backtest"].flatMap((command) =>
       prometheusAuthRows.map(([bad, named]): [string, string[], string] => [command, bad, named]),
     ),
+    ...MANUAL_COMMANDS.flatMap((command): [string, string[], string][] => [
+      [command, ["--repo", ""], "--repo"],
+      [command, ["--dir", "a-file"], "--dir"],
+      [command, ["--dir", "rollouts"], "--repo and --dir: choose one"],
+      [command, ["--branch", "a b"], "--branch"],
+      [command, ["--workdir", "a-file"], "--workdir"],
+      [command, ["--specs", "../elsewhere"], "--specs"],
+      [command, ["--out", "/manifests"], "--out"],
+      [command, ["--api-version", "v2"], "--api-version"],
+      [command, ["--author", "Jane Doe"], "--author"],
+      [command, ["--author", "Jane <jane>"], "--author"],
+      [command, ["--reason", ""], "--reason"],
+      [command, ["--reason", "two\nlines"], "--reason"],
+      [command, ["--dry-run=yes"], "--dry-run"],
+      [command, ["--git-token-file", "/run/token"], "--git-token-file needs an https:// --repo"],
+      [command, ["--git-token-file", ""], "--git-token-file"],
+      [command, ["--git-ssh-key-file", ""], "--git-ssh-key-file"],
+      [command, ["--git-known-hosts-file", ""], "--git-known-hosts-file"],
+      [command, ["--git-username", ""], "--git-username"],
+      [command, ["--git-username", "bot"], "--git-username goes with --git-token-file"],
+    ]),
   ];
   for (const [command, bad, named] of table) {
     it(`${command} ${bad.map((a) => JSON.stringify(a)).join(" ")}: exit 2 naming ${named}`, () => {
@@ -233,6 +263,11 @@ describe("bad flag values (process)", function () {
     ["watch", ["watch", "--repo", "/srv/gitops.git"], "--prometheus"],
     ["status", ["status", "rollouts"], "--prometheus"],
     ["backtest", ["backtest", "rollouts", "--prometheus", "http://127.0.0.1:9"], "--from"],
+    ...MANUAL_COMMANDS.flatMap((command): [string, string[], string][] => [
+      [command, [command, "--author", AUTHOR], "missing required argument 'namespace/name'"],
+      [command, [command, "recommend", "--author", AUTHOR], "expected <namespace>/<name>"],
+      [command, [command, "recs/recommend", "--workdir", "wd"], "--workdir needs --repo"],
+    ]),
   ];
   for (const [command, args, named] of missing) {
     it(`${command} without ${named}: exit 2 naming it`, () => {

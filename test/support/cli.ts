@@ -18,10 +18,11 @@ export interface CliResult {
 export function runCli(
   args: readonly string[],
   cwd: string,
-  options: { deadlineMs?: number } = {},
+  options: { deadlineMs?: number; env?: Readonly<Record<string, string>> } = {},
 ): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd,
+    ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),
     encoding: "utf8",
     timeout: options.deadlineMs ?? 30_000,
     killSignal: "SIGKILL",

@@ -14,7 +14,7 @@ export const DR_PATH = "manifests/recs/recommend/destinationrule.yaml";
 
 /** A canary spec tuned for tests: 1 s checks over a 5 s window. */
 export function fastSpec(
-  overrides: { traffic?: SpecDoc; analysis?: SpecDoc; status?: SpecDoc } = {},
+  overrides: { traffic?: SpecDoc; analysis?: SpecDoc; status?: SpecDoc; spec?: SpecDoc } = {},
 ): SpecDoc {
   return makeSpec({
     ...(overrides.status === undefined ? {} : { status: overrides.status }),
@@ -29,6 +29,7 @@ export function fastSpec(
         sla: { latency: { quantile: 0.99, maxMs: 150 }, errorRate: { max: 0.05 } },
         ...overrides.analysis,
       },
+      ...overrides.spec,
     },
   });
 }

@@ -1,6 +1,6 @@
 /** decide() as DESIGN.md's table: one row per case. */
 import { expect } from "chai";
-import { type Decision, decide, isActive, nextStep } from "../../src/analysis/decide.js";
+import { type Decision, decide, isActive, nextStep, phaseOf } from "../../src/analysis/decide.js";
 import type { CheckKind, CheckResult } from "../../src/analysis/evidence.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
 
@@ -28,8 +28,12 @@ interface Row {
   readonly promoteAfter?: number;
   readonly rollbackAfter?: number;
   readonly noData?: "hold" | "rollback";
+  readonly paused?: boolean;
+  readonly promotion?: "auto" | "manual";
   readonly checks: string;
-  readonly expect: Pick<Decision, "action"> & { from?: number; to?: number };
+  readonly expect: Pick<Decision, "action"> & { from?: number; to?: number; phase?: string };
+  /** Words the hold's reason must contain. */
+  readonly reason?: string;
 }
 
 const ROWS: Row[] = [
@@ -137,6 +141,101 @@ const ROWS: Row[] = [
     checks: "h",
     expect: { action: "advance", from: 10, to: 25 },
   },
+  // A person's holds: paused and manual promotion hold a move forward, never a rollback.
+  {
+    name: "paused: healthy checks do not advance",
+    weight: 5,
+    paused: true,
+    checks: "hhh",
+    expect: { action: "hold", phase: "Paused" },
+    reason:
+      "paused (spec.paused): healthy in 3 of 3 checks, would advance; a breach still rolls back; run meshcanary resume recs/recommend",
+  },
+  {
+    name: "paused: healthy checks at the last step do not promote",
+    weight: 100,
+    paused: true,
+    checks: "hhh",
+    expect: { action: "hold", phase: "Paused" },
+    reason: "would promote",
+  },
+  {
+    name: "paused: a breach still rolls back",
+    weight: 25,
+    paused: true,
+    checks: "bb",
+    expect: { action: "rollback", from: 25, to: 0 },
+  },
+  {
+    name: "paused: noData rollback still rolls back",
+    weight: 25,
+    paused: true,
+    noData: "rollback",
+    checks: "nn",
+    expect: { action: "rollback", from: 25, to: 0 },
+  },
+  {
+    name: "paused: any other hold shows Paused with its own reason",
+    weight: 25,
+    paused: true,
+    checks: "bh",
+    expect: { action: "hold", phase: "Paused" },
+    reason: "breach in 1 of 2 checks needed to roll back",
+  },
+  {
+    name: "paused: no checks yet still shows Paused",
+    weight: 25,
+    paused: true,
+    checks: "",
+    expect: { action: "hold", phase: "Paused" },
+  },
+  {
+    name: "manual promotion: healthy at the last step waits for a person",
+    weight: 100,
+    promotion: "manual",
+    checks: "hhh",
+    expect: { action: "hold", phase: "AwaitingPromotion" },
+    reason:
+      "awaiting promotion (analysis.promotion: manual): healthy in 3 of 3 checks at 100%; run meshcanary promote recs/recommend",
+  },
+  {
+    name: "manual promotion: the last step need not be 100",
+    weight: 50,
+    steps: [10, 50],
+    promotion: "manual",
+    checks: "hhh",
+    expect: { action: "hold", phase: "AwaitingPromotion" },
+  },
+  {
+    name: "manual promotion: steps before the last still advance",
+    weight: 50,
+    promotion: "manual",
+    checks: "hhh",
+    expect: { action: "advance", from: 50, to: 100 },
+  },
+  {
+    name: "manual promotion: a breach at the last step still rolls back",
+    weight: 100,
+    promotion: "manual",
+    checks: "bbh",
+    expect: { action: "rollback", from: 100, to: 0 },
+  },
+  {
+    name: "manual promotion: too few healthy checks hold as Progressing",
+    weight: 100,
+    promotion: "manual",
+    checks: "hh",
+    expect: { action: "hold" },
+    reason: "healthy in 2 of 3 checks needed to advance",
+  },
+  {
+    name: "manual promotion and paused: Paused wins",
+    weight: 100,
+    promotion: "manual",
+    paused: true,
+    checks: "hhh",
+    expect: { action: "hold", phase: "Paused" },
+  },
 ];
 
 describe("decide()", () => {
@@ -149,16 +248,23 @@ describe("decide()", () => {
               canaryWeight: row.weight,
               ...(row.steps === undefined ? {} : { steps: row.steps }),
             },
+            ...(row.paused === undefined ? {} : { paused: row.paused }),
             analysis: {
               promoteAfter: row.promoteAfter ?? 3,
               rollbackAfter: row.rollbackAfter ?? 2,
               noData: row.noData ?? "hold",
+              ...(row.promotion === undefined ? {} : { promotion: row.promotion }),
             },
           },
         }),
       );
       const decision = decide(rollout, checks(row.checks));
       expect(decision).to.include(row.expect);
+      if (decision.action === "hold") {
+        expect(decision.phase, "phase").to.equal(row.expect.phase);
+        expect(phaseOf(rollout, decision)).to.equal(row.expect.phase ?? "Progressing");
+        if (row.reason !== undefined) expect(decision.reason).to.contain(row.reason);
+      }
       if (decision.action !== "hold") {
         const basis =
           row.expect.action === "rollback" ? (row.rollbackAfter ?? 2) : (row.promoteAfter ?? 3);
@@ -178,6 +284,26 @@ describe("decide()", () => {
       const rollout = makeRollout(makeSpec(overrides as never));
       expect(isActive(rollout)).to.equal(false);
       expect(decide(rollout, checks("bbb")).action).to.equal("hold");
+    });
+  }
+
+  const phases: [string, Record<string, unknown>, string][] = [
+    ["an active paused rollout is Paused", { spec: { paused: true } }, "Paused"],
+    ["paused: false is Progressing", { spec: { paused: false } }, "Progressing"],
+    [
+      "a paused rollout after a rollback shows RolledBack",
+      { spec: { paused: true }, status: { phase: "RolledBack" } },
+      "RolledBack",
+    ],
+    [
+      "a paused rollout at weight 0 is Pending",
+      { spec: { paused: true, traffic: { canaryWeight: 0 } } },
+      "Pending",
+    ],
+  ];
+  for (const [what, overrides, phase] of phases) {
+    it(`phase: ${what}`, () => {
+      expect(phaseOf(makeRollout(makeSpec(overrides as never)))).to.equal(phase);
     });
   }
 

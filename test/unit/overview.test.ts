@@ -83,6 +83,39 @@ describe("overview state", () => {
     ]);
   });
 
+  it("shows the derived phases of a person's holds: Paused from the spec, AwaitingPromotion from the decision", () => {
+    const paused = makeRollout(makeSpec({ spec: { traffic: { canaryWeight: 10 }, paused: true } }));
+    const manual = makeRollout(
+      makeSpec({
+        metadata: { name: "search", namespace: "web" },
+        spec: { traffic: { canaryWeight: 100 }, analysis: { promotion: "manual" } },
+      }),
+      "rollouts/search.yaml",
+    );
+    const awaiting: Decision = {
+      action: "hold",
+      phase: "AwaitingPromotion",
+      reason: "awaiting promotion (analysis.promotion: manual); run meshcanary promote web/search",
+    };
+    const state = new OverviewState();
+    state.update(
+      cycle({
+        rollouts: [paused, manual],
+        outcomes: [outcome("web/search", 100, awaiting, [check("healthy", T0 - 10 * SEC)])],
+      }),
+      T0,
+    );
+    const rows = state.data(10).rollouts;
+    expect(rows.map((r) => [r.id, r.phase])).to.deep.equal([
+      ["recs/recommend", "Paused"],
+      ["web/search", "AwaitingPromotion"],
+    ]);
+    expect(rows[1]?.now).to.equal(`hold: ${awaiting.reason}`);
+    const page = renderOverview(state.data(10));
+    expect(page).to.contain("AwaitingPromotion");
+    expect(page).to.contain("Paused");
+  });
+
   it("keeps a rollout's newest outcome through cycles that do not evaluate it, and drops rollouts that left the repo", () => {
     const state = new OverviewState();
     const hold: Decision = { action: "hold", reason: "1 of 3 healthy checks" };
