@@ -9,6 +9,7 @@
  */
 import { expect } from "chai";
 import { parse } from "yaml";
+import { runCli } from "../support/cli.js";
 import { commitsFailingCheck } from "../support/commit-checks.js";
 import { git } from "../support/git-remote.js";
 import { fastSpec, onGatewayApi, SPEC_PATH } from "../support/rollout-repo.js";
@@ -16,6 +17,7 @@ import type { VersionBehaviour } from "../support/simulator.js";
 import {
   decisionSubjects,
   type Harness,
+  HEALTHY,
   loop,
   ROLLOUT_DIR,
   startHarness,
@@ -176,4 +178,42 @@ describe("watchdog on the gateway-api target (real Prometheus and git, simulated
       await servesOnly(h, "v1", "v2");
     });
   }
+
+  it("watch --once (process) takes the target from meshcanary.yaml and rolls back v2 pods down", async () => {
+    h = await startHarness({
+      spec: onGatewayApi(fastSpec({ analysis: { promoteAfter: 100 } })),
+      versions: { ...HEALTHY, v2: { latencyMedianMs: 40, down: true } },
+    });
+    const remote = h.remote;
+    // A person moves the target to the repository default: the same manifests, so nothing to recompile.
+    const spec = remote.show(SPEC_PATH);
+    expect(spec).to.contain("  target: gateway-api\n");
+    remote.commit("the repository default target is gateway-api", {
+      [SPEC_PATH]: spec.replace("  target: gateway-api\n", ""),
+      "meshcanary.yaml": `${remote.show("meshcanary.yaml")}target: gateway-api\n`,
+    });
+    const prom = h.prom;
+    await waitFor("a watch --once to roll back", () => {
+      const r = runCli(
+        ["watch", "--once", "--repo", remote.bare, "--prometheus", prom.url],
+        remote.root,
+      );
+      expect(r.code, r.stderr).to.equal(0);
+      return decisionSubjects({ remote }).length > 1;
+    });
+    expect(decisionSubjects({ remote })).to.deep.equal([
+      "the repository default target is gateway-api",
+      "rollback recs/recommend: 20% → 0%",
+    ]);
+    expect(remote.log()[0]?.body).to.match(/^error rate [\d.]+% > 5\.00% in 2 of 2 checks/);
+    expect(manifestsAt(h, "main")).to.deep.equal({
+      weights: {
+        rollout: { "recommender-v1": 100, "recommender-v2": 0 },
+        stable: { "recommender-v1": 100 },
+      },
+      files: ["httproute.yaml", "kustomization.yaml", "service-v1.yaml", "service-v2.yaml"],
+    });
+    expect(remote.show(SPEC_PATH)).to.not.contain("target:");
+    expect(commitsFailingCheck(remote)).to.deep.equal([]);
+  });
 });
