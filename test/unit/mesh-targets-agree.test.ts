@@ -3,12 +3,16 @@
  * the simulator interprets the VirtualService (first match wins) and the
  * HTTPRoute (most specific match wins) each by its own rules.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "chai";
 import { compileRollouts } from "../../src/compile/compile.js";
+import { GOLDEN_CASES } from "../support/golden-cases.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
 import { parseManifests, routeTable } from "../support/mesh/manifests.js";
 import { routeRequest } from "../support/mesh/route-request.js";
 import type { MeshRequest } from "../support/mesh/route-table.js";
+import { FIXTURES } from "../support/paths.js";
 
 const MATCHES = [
   { uri: { exact: "/api/v1/recommend" }, method: { exact: "POST" } },
@@ -79,4 +83,28 @@ describe("simulated mesh: both targets' output of one spec route alike", () => {
     const all = [compiled("istio", undefined), compiled("gateway-api", undefined)];
     for (const [, r] of cases) expect(all.map((route) => route(r))).to.deep.equal(["v2", "v2"]);
   });
+});
+
+describe("simulated mesh: every golden output is one the simulator can route", () => {
+  for (const name of GOLDEN_CASES) {
+    const expected = join(FIXTURES, name, "expected");
+    for (const ns of readdirSync(expected, { withFileTypes: true }).filter((e) =>
+      e.isDirectory(),
+    )) {
+      for (const rollout of readdirSync(join(expected, ns.name))) {
+        const dir = join(expected, ns.name, rollout);
+        it(`${name}: ${ns.name}/${rollout}`, () => {
+          const texts = readdirSync(dir).map((f) => readFileSync(join(dir, f), "utf8"));
+          const table = routeTable(parseManifests(...texts), []);
+          expect(table.routes.length).to.be.greaterThan(0);
+          for (const route of table.routes) {
+            expect(
+              route.backends.reduce((sum, b) => sum + b.weight, 0),
+              route.name,
+            ).to.be.greaterThan(0);
+          }
+        });
+      }
+    }
+  }
 });
