@@ -222,7 +222,7 @@ async function plan(
     rollout: found,
     subject: manualSubject(found, req.action),
     message: manualMessage(found, req),
-    files: decisionFiles(settings, outputDirs, edited.rollout, edited.text),
+    files: await decisionFiles(files, settings, outputDirs, edited.rollout, edited.text),
   };
 }
 

@@ -9,10 +9,10 @@ import {
   type CompileOptions,
   compileRollout,
   GENERATED_HEADER,
-  type OutputFile,
   rolloutDir,
   rootKustomization,
 } from "../compile/compile.js";
+import type { RepoFile } from "../gitops/repo.js";
 import type { SpecFiles } from "../rollout/load.js";
 import type { Rollout } from "../rollout/types.js";
 
@@ -25,18 +25,42 @@ export interface OutputSettings extends CompileOptions {
  * Repository paths of the spec and every file its compile writes, for an
  * edited spec. `outputDirs` (from generatedRolloutDirs) gains the rollout's own.
  */
-export function decisionFiles(
+export async function decisionFiles(
+  repo: SpecFiles,
   settings: OutputSettings,
   outputDirs: Set<string>,
   rollout: Rollout,
   text: string,
-): OutputFile[] {
+): Promise<RepoFile[]> {
   outputDirs.add(rolloutDir(rollout));
-  const compiled = [...compileRollout(rollout, settings), rootKustomization([...outputDirs])];
+  const compiled = [...compileRollout(rollout, settings), rootKustomization([...outputDirs])].map(
+    (f) => ({ path: posix.join(settings.out, f.path), content: f.content }),
+  );
   return [
     { path: rollout.source.file, content: text },
-    ...compiled.map((f) => ({ path: posix.join(settings.out, f.path), content: f.content })),
+    ...compiled,
+    ...(await leftOver(repo, posix.join(settings.out, rolloutDir(rollout)), compiled)),
   ];
+}
+
+/**
+ * Generated files of the rollout's directory that the new output no longer
+ * has, as removals: a promotion on the gateway-api target drops the old
+ * stable's Service. Files a person put there are kept.
+ */
+async function leftOver(
+  repo: SpecFiles,
+  dir: string,
+  compiled: readonly RepoFile[],
+): Promise<RepoFile[]> {
+  const written = new Set(compiled.map((f) => f.path));
+  const removed: RepoFile[] = [];
+  for (const path of (await repo.list(dir)) ?? []) {
+    if (written.has(path) || posix.dirname(path) !== dir) continue;
+    if ((await repo.read(path))?.startsWith(GENERATED_HEADER))
+      removed.push({ path, content: null });
+  }
+  return removed;
 }
 
 /** `<ns>/<name>` directories under `out` whose kustomization.yaml meshcanary wrote. */

@@ -5,7 +5,7 @@
  * or pushed, and a commit takes only the files it wrote, whatever else is
  * staged.
  */
-import { lstatSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, posix } from "node:path";
 import { UsageError } from "../errors.js";
 import { GitCommandError, runGit } from "./git-command.js";
@@ -90,6 +90,10 @@ export class LocalCheckout {
   ): Promise<string | undefined> {
     for (const file of files) {
       const full = inside(this.dir, file.path);
+      if (file.content === null) {
+        rmSync(full, { force: true });
+        continue;
+      }
       mkdirSync(dirname(full), { recursive: true });
       writeFileSync(full, file.content);
     }

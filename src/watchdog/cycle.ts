@@ -234,7 +234,7 @@ async function commitDecision(
     throw new SpecEditError(`${rollout.source.file}: no longer in the repository`);
   const edited = applyDecision(text, rollout, decision, decisionTime(decision, nowMs));
   return repo.commit(
-    decisionFiles(settings, outputDirs, edited.rollout, edited.text),
+    await decisionFiles(repo, settings, outputDirs, edited.rollout, edited.text),
     commitMessage(rollout, decision),
   );
 }
