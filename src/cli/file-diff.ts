@@ -14,7 +14,8 @@ export interface FileChange {
   readonly path: string;
   /** `undefined`: the file is new. */
   readonly before: string | undefined;
-  readonly after: string;
+  /** `null`: the file is removed. */
+  readonly after: string | null;
 }
 
 /** A unified diff of the changes, `a/<path>` to `b/<path>`; empty when nothing changes. */
@@ -26,14 +27,20 @@ export async function unifiedDiff(changes: readonly FileChange[]): Promise<strin
       if (before === after) continue;
       const a = join(root, "a", path);
       const b = join(root, "b", path);
-      mkdirSync(dirname(b), { recursive: true });
-      writeFileSync(b, after);
+      if (after !== null) {
+        mkdirSync(dirname(b), { recursive: true });
+        writeFileSync(b, after);
+      }
       if (before !== undefined) {
         mkdirSync(dirname(a), { recursive: true });
         writeFileSync(a, before);
       }
       parts.push(
-        await gitDiff(root, before === undefined ? "/dev/null" : `a/${path}`, `b/${path}`),
+        await gitDiff(
+          root,
+          before === undefined ? "/dev/null" : `a/${path}`,
+          after === null ? "/dev/null" : `b/${path}`,
+        ),
       );
     }
     return parts.join("");
