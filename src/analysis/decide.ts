@@ -11,7 +11,8 @@
  * | anything else                            | hold                            |
  *
  * `nodata` and `error` never advance; with `noData: rollback`, `nodata`
- * counts as a breach.
+ * counts as a breach. A rollout in its shadow phase is decided by
+ * `decideShadow` (the section at the end): its own table.
  */
 import type { Rollout } from "../rollout/types.js";
 import type { CheckResult } from "./evidence.js";
@@ -23,17 +24,24 @@ export type Decision =
       readonly from: number;
       readonly to: 0;
       readonly basis: readonly CheckResult[];
+      /** The decision ends a shadow phase: `shadow → off`. */
+      readonly fromShadow?: true;
+      /** The shadow's deadline passed without conclusive evidence (not a breach). */
+      readonly deadlinePassed?: true;
     }
   | {
       readonly action: "advance";
       readonly from: number;
       readonly to: number;
       readonly basis: readonly CheckResult[];
+      /** The decision ends a shadow phase: `shadow → <to>%`. */
+      readonly fromShadow?: true;
     }
   | { readonly action: "promote"; readonly from: number; readonly basis: readonly CheckResult[] };
 
-/** `status.phase` when written, else `Steady` (no canary), `Progressing` (weight > 0) or `Pending`. */
+/** `Shadow` in the shadow phase, else `status.phase` when written, else `Steady` (no canary), `Progressing` (weight > 0) or `Pending`. */
 export function phaseOf(rollout: Rollout): string {
+  if (inShadow(rollout)) return "Shadow";
   if (rollout.status?.phase !== undefined) return rollout.status.phase;
   if (rollout.canary === undefined) return "Steady";
   return rollout.traffic.canaryWeight > 0 ? "Progressing" : "Pending";
@@ -45,12 +53,12 @@ export function stepOf(rollout: Rollout): number {
   return steps.filter((s) => s <= canaryWeight).length;
 }
 
-/** A rollout the watchdog acts on: a canary, a weight above 0, and no final phase. */
+/** A rollout the watchdog acts on: a canary, a weight above 0 (or a shadow), and no final phase. */
 export function isActive(rollout: Rollout): boolean {
   const phase = rollout.status?.phase;
   return (
     rollout.canary !== undefined &&
-    rollout.traffic.canaryWeight > 0 &&
+    (rollout.traffic.canaryWeight > 0 || rollout.traffic.shadow !== undefined) &&
     (phase === undefined || phase === "Progressing")
   );
 }
@@ -74,8 +82,14 @@ function streak(checks: readonly CheckResult[], predicate: (c: CheckResult) => b
 
 /**
  * @param checks results at the rollout's check times, newest first (see checkTimes)
+ * @param stepStartedAtMs when the current step (or shadow) started; the shadow's deadline runs from it
  */
-export function decide(rollout: Rollout, checks: readonly CheckResult[]): Decision {
+export function decide(
+  rollout: Rollout,
+  checks: readonly CheckResult[],
+  stepStartedAtMs?: number,
+): Decision {
+  if (inShadow(rollout)) return decideShadow(rollout, checks, stepStartedAtMs);
   if (!isActive(rollout)) return { action: "hold", reason: "not active" };
   const { promoteAfter, rollbackAfter } = rollout.analysis;
   const weight = rollout.traffic.canaryWeight;
@@ -93,7 +107,10 @@ export function decide(rollout: Rollout, checks: readonly CheckResult[]): Decisi
       ? { action: "promote", from: weight, basis }
       : { action: "advance", from: weight, to: next, basis };
   }
-  return { action: "hold", reason: holdReason(rollout, checks, breaches, healthy) };
+  return {
+    action: "hold",
+    reason: holdReason(rollout, checks, breaches, healthy, rollout.analysis.promoteAfter),
+  };
 }
 
 function holdReason(
@@ -101,10 +118,11 @@ function holdReason(
   checks: readonly CheckResult[],
   breaches: number,
   healthy: number,
+  promoteAfter: number,
 ): string {
   const newest = checks[0];
   if (newest === undefined) return "no check since the step started";
-  const { promoteAfter, rollbackAfter } = rollout.analysis;
+  const { rollbackAfter } = rollout.analysis;
   switch (newest.kind) {
     case "breach":
       return `breach in ${breaches} of ${rollbackAfter} checks needed to roll back`;
@@ -113,4 +131,95 @@ function holdReason(
     default:
       return `${newest.kind}: ${newest.reason ?? ""}`.trim();
   }
+}
+
+// ---------------------------------------------------------------------------
+// The shadow phase (docs/strategies.md): v2 gets mirrored copies of the
+// route's requests and no user traffic. Its table:
+//
+// | consecutive newest results                 | decision                          |
+// |--------------------------------------------|-----------------------------------|
+// | `rollbackAfter` breaches                   | `shadow → off` (wins over all)    |
+// | `shadow.promoteAfter` healthy              | `shadow → <steps[0]>%`            |
+// | neither, newest check at/after the deadline | `shadow → off` (no evidence)     |
+// | anything else                              | hold                              |
+//
+// The deadline is what keeps a dead v2 from holding forever: mirrored
+// requests are reported only by v2's own sidecar, so a v2 that cannot answer
+// shows as no data, not as errors.
+// ---------------------------------------------------------------------------
+
+/** The shadow phase: a canary and `traffic.shadow`, weight 0, no final phase. */
+export function inShadow(rollout: Rollout): boolean {
+  const phase = rollout.status?.phase;
+  return (
+    rollout.canary !== undefined &&
+    rollout.traffic.shadow !== undefined &&
+    rollout.traffic.canaryWeight === 0 &&
+    (phase === undefined || phase === "Progressing")
+  );
+}
+
+/** The first weighted step after a shadow: the last decision left a shadow and the rollout progresses. */
+export function firstStepAfterShadow(rollout: Rollout): boolean {
+  const status = rollout.status;
+  return (
+    status?.phase === "Progressing" &&
+    status.lastDecision?.from === "shadow" &&
+    rollout.traffic.canaryWeight > 0
+  );
+}
+
+/** When the shadow ends without conclusive evidence: its start plus `shadow.deadline`. */
+export function shadowDeadlineAt(rollout: Rollout, stepStartedAtMs: number): number | undefined {
+  const shadow = rollout.traffic.shadow;
+  return shadow === undefined ? undefined : stepStartedAtMs + shadow.deadlineMs;
+}
+
+function decideShadow(
+  rollout: Rollout,
+  checks: readonly CheckResult[],
+  stepStartedAtMs: number | undefined,
+): Decision {
+  const { rollbackAfter } = rollout.analysis;
+  const promoteAfter = rollout.traffic.shadow?.promoteAfter ?? rollout.analysis.promoteAfter;
+  const breaches = streak(checks, (c) => countsAsBreach(rollout, c));
+  if (breaches >= rollbackAfter)
+    return {
+      action: "rollback",
+      from: 0,
+      to: 0,
+      basis: checks.slice(0, rollbackAfter),
+      fromShadow: true,
+    };
+  const healthy = streak(checks, (c) => c.kind === "healthy");
+  const first = rollout.traffic.steps[0] as number;
+  if (healthy >= promoteAfter)
+    return {
+      action: "advance",
+      from: 0,
+      to: first,
+      basis: checks.slice(0, promoteAfter),
+      fromShadow: true,
+    };
+  const deadline =
+    stepStartedAtMs === undefined ? undefined : shadowDeadlineAt(rollout, stepStartedAtMs);
+  const newest = checks[0];
+  if (deadline !== undefined && newest !== undefined && newest.at >= deadline)
+    return {
+      action: "rollback",
+      from: 0,
+      to: 0,
+      basis: checks,
+      fromShadow: true,
+      deadlinePassed: true,
+    };
+  const why = holdReason(rollout, checks, breaches, healthy, promoteAfter);
+  return {
+    action: "hold",
+    reason:
+      deadline === undefined
+        ? `shadow: ${why}`
+        : `shadow: ${why}; ends as shadow → off at ${new Date(deadline).toISOString()} without a verdict`,
+  };
 }

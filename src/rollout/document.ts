@@ -27,7 +27,15 @@ export interface RolloutDocument {
     };
     readonly stable: Subset;
     readonly canary?: Subset;
-    readonly traffic?: { readonly canaryWeight?: number; readonly steps?: readonly number[] };
+    readonly traffic?: {
+      readonly canaryWeight?: number;
+      readonly steps?: readonly number[];
+      readonly shadow?: {
+        readonly percent?: number;
+        readonly promoteAfter?: number;
+        readonly deadline: string;
+      };
+    };
     readonly analysis?: {
       readonly interval?: string;
       readonly window?: string;

@@ -9,6 +9,8 @@ export function resolveRollout(doc: RolloutDocument, source: RolloutSource): Rol
   const interval = analysis.interval ?? "30s";
   const window = analysis.window ?? "1m";
   const latency = analysis.sla?.latency;
+  const promoteAfter = analysis.promoteAfter ?? 3;
+  const shadow = spec.traffic?.shadow;
   return {
     name: doc.metadata.name,
     namespace: doc.metadata.namespace,
@@ -22,13 +24,23 @@ export function resolveRollout(doc: RolloutDocument, source: RolloutSource): Rol
     traffic: {
       canaryWeight: spec.traffic?.canaryWeight ?? 0,
       steps: spec.traffic?.steps ?? DEFAULT_STEPS,
+      ...(shadow === undefined
+        ? {}
+        : {
+            shadow: {
+              percent: shadow.percent ?? 100,
+              promoteAfter: shadow.promoteAfter ?? promoteAfter,
+              deadline: shadow.deadline,
+              deadlineMs: parseDuration(shadow.deadline) as number,
+            },
+          }),
     },
     analysis: {
       interval,
       intervalMs: parseDuration(interval) as number,
       window,
       windowMs: parseDuration(window) as number,
-      promoteAfter: analysis.promoteAfter ?? 3,
+      promoteAfter,
       rollbackAfter: analysis.rollbackAfter ?? 2,
       minRequests: analysis.minRequests ?? 100,
       noData: analysis.noData ?? "hold",

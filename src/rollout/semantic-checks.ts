@@ -3,6 +3,7 @@
  * that passed the schema, so every field has the type the schema promised.
  */
 import type { RolloutDocument } from "./document.js";
+import { parseDuration } from "./duration.js";
 import type { SpecIssue } from "./schema-check.js";
 import { CUSTOM_METRIC_PLACEHOLDERS } from "./types.js";
 
@@ -94,7 +95,38 @@ const customMetrics: Check = (doc) => {
   return issues;
 };
 
-const CHECKS: readonly Check[] = [stepsIncrease, weightNeedsCanary, canaryDiffers, customMetrics];
+/**
+ * A shadow's deadline must leave room for a verdict: its checks judge only
+ * windows that start after the shadow did (no evidence from before it), so
+ * the first counts after one window, and a decision needs
+ * max(promoteAfter, rollbackAfter) of them, one interval apart.
+ */
+const shadowDeadline: Check = (doc) => {
+  const shadow = doc.spec.traffic?.shadow;
+  if (shadow === undefined) return [];
+  const analysis = doc.spec.analysis ?? {};
+  const interval = analysis.interval ?? "30s";
+  const window = analysis.window ?? "1m";
+  const promoteAfter = shadow.promoteAfter ?? analysis.promoteAfter ?? 3;
+  const rollbackAfter = analysis.rollbackAfter ?? 2;
+  const checks = Math.max(promoteAfter, rollbackAfter);
+  const neededMs = (parseDuration(window) as number) + checks * (parseDuration(interval) as number);
+  if ((parseDuration(shadow.deadline) as number) >= neededMs) return [];
+  return [
+    {
+      path: ["spec", "traffic", "shadow", "deadline"],
+      message: `must be at least analysis.window + analysis.interval × ${checks} (max of promoteAfter ${promoteAfter}, rollbackAfter ${rollbackAfter}) = ${window} + ${checks} × ${interval}, or the shadow ends before enough checks could decide`,
+    },
+  ];
+};
+
+const CHECKS: readonly Check[] = [
+  stepsIncrease,
+  weightNeedsCanary,
+  canaryDiffers,
+  customMetrics,
+  shadowDeadline,
+];
 
 export function checkSemantics(doc: RolloutDocument): SpecIssue[] {
   return CHECKS.flatMap((check) => check(doc));
