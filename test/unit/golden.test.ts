@@ -23,6 +23,10 @@ describe("golden manifests", () => {
       "multiple-matches",
       "fqdn-port",
       "external-gateway",
+      "shadow",
+      "shadow-advanced",
+      "shadow-off",
+      "shadow-v1beta1",
     ]);
   });
 

@@ -449,3 +449,55 @@ describe("report: the page", () => {
     );
   });
 });
+
+describe("report: the shadow phase", () => {
+  const shadowed = base({
+    weight: [
+      { at: T0, weight: 0 },
+      { at: T0 + 4 * MIN, weight: 5 },
+    ],
+    decisions: [
+      {
+        at: T0 + 4 * MIN,
+        action: "advance",
+        from: 0,
+        to: 5,
+        reason: "healthy in 3 of 3 checks in the shadow (50% of requests mirrored)",
+        fromShadow: true,
+      },
+    ],
+    shadow: { fromMs: T0, toMs: T0 + 4 * MIN, percent: 50 },
+  });
+
+  it("draws a band over the shadow on every chart, up to the decision that ended it", () => {
+    const page = renderReport(shadowed);
+    expect(count(page, 'data-band="shadow"')).to.equal(3);
+    expect(page).to.contain("shadow: 50% of requests mirrored to v2, no users served by it");
+    const widths = [
+      ...page.matchAll(/data-band="shadow">.*?<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g),
+    ];
+    // Four of the nine minutes: the band ends where the shadow did.
+    const plot = 960 - 64 - 24;
+    for (const m of widths) expect(Number(m[2])).to.be.closeTo((plot * 4) / 9, 1);
+  });
+
+  it("labels the decision that ends a shadow as its commit subject does", () => {
+    const page = renderReport(shadowed);
+    expect(page).to.contain(">advance shadow→5%</text>");
+    expect(page).to.contain("<td>shadow → 5%</td>");
+    const off = renderReport(
+      base({
+        decisions: [
+          { at: T0 + 6 * MIN, action: "rollback", from: 0, to: 0, reason: "r", fromShadow: true },
+        ],
+        shadow: { fromMs: T0, toMs: T0 + 6 * MIN, percent: 100 },
+      }),
+    );
+    expect(off).to.contain(">rollback shadow→off</text>");
+    expect(off).to.contain("<td>shadow → off</td>");
+  });
+
+  it("draws no band without a shadow", () => {
+    expect(renderReport(base())).to.not.contain('data-band="shadow"');
+  });
+});

@@ -4,6 +4,7 @@
  * DestinationRule declaring the subsets by pod labels. Rendered from
  * templates/*.json.hbs and checked against Istio's schema.
  */
+import { inShadow } from "../../analysis/decide.js";
 import type { Rollout, Subset } from "../../rollout/types.js";
 import {
   MANAGED_BY_LABEL,
@@ -107,5 +108,14 @@ function viewOf(rollout: Rollout, apiVersion: IstioApiVersion): object {
       rollout.canary === undefined
         ? null
         : { ...rollout.canary, destination: destination(rollout.canary.name), weight },
+    // Only while the shadow runs: once the canary serves users, or is gone, nothing is mirrored.
+    // `mirror` + `mirrorPercentage` rather than `mirrors` (Istio ≥ 1.19): both API versions and older Istios accept it.
+    mirror:
+      rollout.canary !== undefined && inShadow(rollout)
+        ? {
+            destination: destination(rollout.canary.name),
+            percentage: { value: rollout.traffic.shadow?.percent ?? 100 },
+          }
+        : null,
   };
 }
