@@ -156,12 +156,7 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
     log.log("info", deps.dryRun === true ? "decision (dry run, not written)" : "decision", {
       rollout: id,
       action: decision.action,
-      from: decision.from,
-      ...(decision.action === "advance"
-        ? { to: decision.to }
-        : decision.action === "rollback"
-          ? { to: 0 }
-          : {}),
+      ...logChange(decision),
       reason: decisionReason(rollout, decision),
       checks: decision.basis.map(describeCheck),
     });
@@ -238,4 +233,12 @@ async function generatedRolloutDirs(repo: GitOpsRepo, out: string): Promise<Set<
       dirs.add(rolloutDir({ namespace: match[1] as string, name: match[2] as string }));
   }
   return dirs;
+}
+
+/** `from`/`to` as the commit subject says them: a shadow's end is `from: "shadow"`, `to: 5` or `"off"`. */
+function logChange(decision: Actionable): Record<string, number | string> {
+  if (decision.action === "promote") return { from: decision.from };
+  if (decision.fromShadow === true)
+    return { from: "shadow", to: decision.action === "rollback" ? "off" : decision.to };
+  return { from: decision.from, to: decision.to };
 }
