@@ -13,7 +13,7 @@ import type { MetricsSource } from "../prometheus/metrics-source.js";
 import type { Rollout } from "../rollout/types.js";
 import { checkTimes, latestCheckTime } from "./check-times.js";
 import { type DueRollout, gatherEvidence } from "./gather-evidence.js";
-import { firstCheckAfter, phaseEvidence } from "./shadow-evidence.js";
+import { firstCheckAfter, phaseAnalysis, phaseEvidence } from "./shadow-evidence.js";
 
 export interface RolloutOutcome {
   readonly rollout: string;
@@ -71,7 +71,7 @@ export async function evaluateRollouts(
     const started = stepStartedAt(rollout, options.lastChanged);
     // Strictly after: a check at the very instant of a decision belongs to the step before.
     const earliest = firstCheckAfter(rollout, started);
-    const times = checkTimes(rollout.analysis, nowMs, started).filter((t) => t > earliest);
+    const times = checkTimes(phaseAnalysis(rollout), nowMs, started).filter((t) => t > earliest);
     if (times.length === 0) {
       const reason =
         earliest > started

@@ -16,7 +16,7 @@
  */
 import { firstStepAfterShadow, inShadow } from "../analysis/decide.js";
 import type { Evidence, VersionEvidence } from "../analysis/evidence.js";
-import type { Rollout } from "../rollout/types.js";
+import type { Analysis, Rollout } from "../rollout/types.js";
 
 /** The evidence the judge sees: in the shadow, the destination reporter's counts only. */
 export function phaseEvidence(rollout: Rollout, evidence: Evidence): Evidence {
@@ -42,4 +42,12 @@ function destinationOnly(v: VersionEvidence): VersionEvidence {
 export function firstCheckAfter(rollout: Rollout, stepStartedAtMs: number): number {
   const clean = inShadow(rollout) || firstStepAfterShadow(rollout);
   return stepStartedAtMs + (clean ? rollout.analysis.windowMs : 0);
+}
+
+/** The analysis whose check count applies: in the shadow, `shadow.promoteAfter` healthy checks decide. */
+export function phaseAnalysis(rollout: Rollout): Analysis {
+  const shadow = rollout.traffic.shadow;
+  return shadow !== undefined && inShadow(rollout)
+    ? { ...rollout.analysis, promoteAfter: shadow.promoteAfter }
+    : rollout.analysis;
 }

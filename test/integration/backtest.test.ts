@@ -10,7 +10,12 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
 import { commitSubject } from "../../src/analysis/explain.js";
-import { type BacktestResult, replay } from "../../src/backtest/replay.js";
+import {
+  type BacktestResult,
+  type RolloutTimeline,
+  replay,
+  summarize,
+} from "../../src/backtest/replay.js";
 import { watchSettings } from "../../src/config/watch-settings.js";
 import { GitWorkingCopy } from "../../src/gitops/repo.js";
 import { PrometheusClient } from "../../src/prometheus/client.js";
@@ -38,13 +43,52 @@ interface Made {
   readonly at: string;
 }
 
-async function backtest(prom: ScenarioPrometheus, scenario: ScenarioName): Promise<BacktestResult> {
-  const spec = scenarioSpec(scenario);
+async function backtest(
+  prom: ScenarioPrometheus,
+  scenario: ScenarioName,
+  spec: SpecDoc = scenarioSpec(scenario),
+): Promise<BacktestResult> {
   return replay([{ rollout: makeRollout(spec, SPEC_PATH), text: specYaml(spec) }], {
     metrics: new PrometheusClient({ url: prom.prometheus.url, timeoutMs: 10_000 }),
     fromMs: FROM,
     toMs: TO,
   });
+}
+
+/** A scenario's spec in its shadow phase from FROM (weight 0, `traffic.shadow` set). */
+function shadowSpec(scenario: ScenarioName, shadow: SpecDoc): SpecDoc {
+  const spec = scenarioSpec(scenario);
+  const inner = spec.spec as SpecDoc;
+  inner.traffic = { canaryWeight: 0, steps: [5, 10, 25, 50, 100], shadow };
+  return spec;
+}
+
+function subjects(result: BacktestResult): string[] {
+  const t = result.timelines[0];
+  if (t === undefined) return [];
+  return t.decisions.map(
+    (d) =>
+      commitSubject(
+        t.initial,
+        d.action === "promote"
+          ? { action: "promote", from: d.from, basis: [] }
+          : d.action === "advance"
+            ? {
+                action: "advance",
+                from: d.from,
+                to: d.to,
+                basis: [],
+                ...(d.fromShadow ? { fromShadow: true } : {}),
+              }
+            : {
+                action: "rollback",
+                from: d.from,
+                to: 0,
+                basis: [],
+                ...(d.fromShadow ? { fromShadow: true } : {}),
+              },
+      ) + ` @ ${iso(d.at).slice(11, 19)}`,
+  );
 }
 
 function decisions(result: BacktestResult): Made[] {
@@ -118,6 +162,81 @@ describe("backtest on backfilled history (real Prometheus)", function () {
     expect(result.prometheusRequests).to.equal(2);
     expect(result.cycles).to.be.above(10);
   });
+
+  describe("a shadow phase", () => {
+    it("passes a healthy shadow to the first step, then judges clean windows only", async () => {
+      const result = await backtest(prom, "healthy", shadowSpec("healthy", { deadline: "10m" }));
+      // The shadow's first check whose 1 m window starts after 10:10:00 is 10:11:30; three healthy
+      // → shadow → 5% at 10:12:30. The first step after it again waits a whole window: 10:14:00, 10:14:30, 10:15:00.
+      expect(subjects(result).slice(0, 2)).to.deep.equal([
+        "advance recs/recommend: shadow → 5% @ 10:12:30",
+        "advance recs/recommend: 5% → 10% @ 10:15:00",
+      ]);
+      const t = result.timelines[0];
+      expect(t?.shadow).to.deep.equal({ fromMs: FROM, toMs: at("10:12:30"), percent: 100 });
+      expect(
+        t?.checks.filter((c) => c.weight === 0).map((c) => iso(c.at).slice(11, 19)),
+      ).to.deep.equal(["10:11:30", "10:12:00", "10:12:30"]);
+    });
+
+    it("ends a shadow that breaches as shadow → off", async () => {
+      const spec = shadowSpec("regression", { promoteAfter: 20, deadline: "20m" });
+      const result = await backtest(prom, "regression", spec);
+      expect(subjects(result)).to.deep.equal(["rollback recs/recommend: shadow → off @ 10:15:00"]);
+      expect(result.timelines[0]?.end.phase).to.equal("RolledBack");
+      expect(summarize(result.timelines[0] as RolloutTimeline)).to.match(
+        /^Would have ended the shadow \(shadow → off\) at 2026-11-20T10:15:00\.000Z because p99 latency \d+ ms > 250 ms in 2 of 2 checks in the shadow/,
+      );
+    });
+
+    it("ends a shadow without data at its deadline as shadow → off", async () => {
+      const spec = shadowSpec("gap", { promoteAfter: 4, deadline: "5m" });
+      const result = await backtest(prom, "gap", spec);
+      expect(subjects(result)).to.deep.equal(["rollback recs/recommend: shadow → off @ 10:15:00"]);
+      expect(result.timelines[0]?.decisions[0]?.reason).to.match(
+        /^no conclusive evidence in the shadow \(100% of requests mirrored\) by its deadline 5m \(last 4 checks: nodata 4\)/,
+      );
+    });
+  });
+
+  const shadows: [ScenarioName, SpecDoc][] = [
+    ["healthy", { deadline: "10m" }],
+    ["regression", { promoteAfter: 20, deadline: "20m" }],
+    ["gap", { promoteAfter: 4, deadline: "5m" }],
+  ];
+  for (const [scenario, shadow] of shadows) {
+    it(`decides a shadow like the watchdog's own cycle on the same history: ${scenario}`, async () => {
+      const spec = shadowSpec(scenario, shadow);
+      const expected = subjects(await backtest(prom, scenario, spec));
+      const remote = rolloutRemote(spec);
+      try {
+        const repo = await GitWorkingCopy.open({
+          remote: remote.bare,
+          branch: "main",
+          author: { name: "meshcanary", email: "meshcanary@localhost" },
+        });
+        let now = FROM;
+        const deps = {
+          repo,
+          metrics: new PrometheusClient({ url: prom.prometheus.url, timeoutMs: 10_000 }),
+          settings: (dir: string) => watchSettings(dir, {}),
+          now: () => now,
+          log: createLogger({ json: true, write: () => {} }),
+          evaluated: new Map<string, number>(),
+        };
+        for (; now <= TO; now += 30_000) await runCycle(deps);
+        const commits = remote.log().filter((c) => c.author.startsWith("meshcanary"));
+        const made = commits.reverse().map((c) => {
+          const at = parse(remote.show(SPEC_PATH, c.sha)).status.lastDecision.at as string;
+          return `${c.subject} @ ${at.slice(11, 19)}`;
+        });
+        expect(made).to.deep.equal(expected);
+        expect(made[0]).to.match(/^(advance|rollback) recs\/recommend: shadow → (5%|off) @ /);
+      } finally {
+        remote.remove();
+      }
+    });
+  }
 
   for (const scenario of ["healthy", "regression", "gap"] as const) {
     it(`decides like the watchdog's own cycle on the same history: ${scenario}`, async () => {

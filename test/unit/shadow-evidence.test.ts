@@ -153,6 +153,31 @@ describe("shadow evidence", () => {
     expect(early?.shadowDeadlineMs).to.equal(STARTED + 10 * 60 * SEC);
   });
 
+  it("judges as many checks as shadow.promoteAfter asks for, and advances on them", async () => {
+    const r = makeRollout(
+      makeSpec({
+        spec: {
+          traffic: { canaryWeight: 0, shadow: { promoteAfter: 5, deadline: "10m" } },
+          analysis: {
+            interval: "10s",
+            window: "1m",
+            judge: "threshold",
+            minRequests: 100,
+            sla: { latency: { maxMs: 150 } },
+          },
+        },
+      }),
+    );
+    const outcome = await evaluate(r, source(split), STARTED + 5 * 60 * SEC);
+    expect(outcome?.checks).to.have.length(5);
+    expect(outcome?.decision).to.deep.include({
+      action: "advance",
+      from: 0,
+      to: 5,
+      fromShadow: true,
+    });
+  });
+
   it("ends a shadow without evidence at its deadline, with the deadline's reason", async () => {
     const dead: Traffic = {
       v1: { source: { requests: 5000, errors: 0 }, destination: { requests: 5000, errors: 0 } },
