@@ -37,9 +37,15 @@ export const istioTarget: RoutingTarget = {
         ? DEFAULT_ISTIO_API_VERSION
         : normalizeApiVersion(options.apiVersion),
     );
-    return ["destinationrule", "virtualservice"].map((name) => ({
-      file: `${name}.yaml`,
-      manifest: renderJsonTemplate(name, view) as Manifest,
+    return (
+      [
+        ["destinationrule", rollout.names.destinationRule],
+        ["virtualservice", rollout.names.virtualService],
+      ] as const
+    ).map(([template, name]) => ({
+      file: `${template}.yaml`,
+      name,
+      manifest: renderJsonTemplate(template, view) as Manifest,
     }));
   },
   schemaProblems: istioSchemaProblems,
@@ -87,8 +93,9 @@ function viewOf(rollout: Rollout, apiVersion: IstioApiVersion): object {
   // Strict templates need every key present: absent optional fields are null.
   return {
     apiVersion,
-    name: rollout.name,
+    names: rollout.names,
     namespace: rollout.namespace,
+    routeName: rollout.route.name,
     metadata: {
       labels: { [MANAGED_BY_LABEL]: "meshcanary" },
       annotations: { [SOURCE_ANNOTATION]: rollout.source.relativePath },
