@@ -34,6 +34,8 @@ describe("golden manifests", () => {
       "gateway-api-from-config",
       "istio-all-traffic",
       "istio-spec-wins",
+      "gateway-api-shadow",
+      "gateway-api-shadow-advanced",
     ]);
   });
 
