@@ -63,32 +63,20 @@ function shadowSpec(scenario: ScenarioName, shadow: SpecDoc): SpecDoc {
   return spec;
 }
 
+/** The replay's decisions as the watchdog's commit subjects, each with its time of day. */
 function subjects(result: BacktestResult): string[] {
   const t = result.timelines[0];
   if (t === undefined) return [];
-  return t.decisions.map(
-    (d) =>
-      commitSubject(
-        t.initial,
-        d.action === "promote"
-          ? { action: "promote", from: d.from, basis: [] }
-          : d.action === "advance"
-            ? {
-                action: "advance",
-                from: d.from,
-                to: d.to,
-                basis: [],
-                ...(d.fromShadow ? { fromShadow: true } : {}),
-              }
-            : {
-                action: "rollback",
-                from: d.from,
-                to: 0,
-                basis: [],
-                ...(d.fromShadow ? { fromShadow: true } : {}),
-              },
-      ) + ` @ ${iso(d.at).slice(11, 19)}`,
-  );
+  return t.decisions.map((d) => {
+    const shadow = d.fromShadow === true ? { fromShadow: true as const } : {};
+    const decision =
+      d.action === "promote"
+        ? { action: "promote" as const, from: d.from, basis: [] }
+        : d.action === "advance"
+          ? { action: "advance" as const, from: d.from, to: d.to, basis: [], ...shadow }
+          : { action: "rollback" as const, from: d.from, to: 0 as const, basis: [], ...shadow };
+    return `${commitSubject(t.initial, decision)} @ ${iso(d.at).slice(11, 19)}`;
+  });
 }
 
 function decisions(result: BacktestResult): Made[] {
