@@ -135,7 +135,7 @@ export async function statusCommand(
       io.out(`${v.rollout}  ${v.phase}  ${v.weight}% (step ${v.step}/${v.steps.length})`);
       if (v.shadow !== undefined)
         io.out(
-          `  shadow: ${v.shadow.percent}% of requests mirrored to the canary${v.shadow.deadline === undefined ? "" : `; deadline ${v.shadow.deadline} (then shadow → off without a verdict)`}`,
+          `  shadow: ${v.shadow.percent}% of requests mirrored to the canary; ${v.shadow.deadline === undefined ? "deadline unknown: no status.stepStartedAt and no git history (give --repo)" : `deadline ${v.shadow.deadline} (then shadow → off without a verdict)`}`,
         );
       if (v.lastCheck !== undefined) io.out(`  last check: ${v.lastCheck}`);
       if (v.next !== undefined) io.out(`  now: ${v.next}`);

@@ -57,7 +57,7 @@ export async function evaluateRollouts(
   options: EvaluateOptions,
 ): Promise<Evaluation> {
   const { nowMs } = options;
-  const due: (DueRollout & { readonly started: number })[] = [];
+  const due: (DueRollout & { readonly started: number; readonly known: boolean })[] = [];
   const evaluated: Evaluated[] = [];
   let nextCheckMs: number | undefined;
   for (const rollout of rollouts.filter(isActive)) {
@@ -69,6 +69,9 @@ export async function evaluateRollouts(
     if ((options.evaluated?.get(rolloutId(rollout)) ?? Number.NEGATIVE_INFINITY) >= newest)
       continue;
     const started = stepStartedAt(rollout, options.lastChanged);
+    // Without status or git history (status on a plain directory) the start is unknown: no deadline then.
+    const known =
+      rollout.status?.stepStartedAt !== undefined || options.lastChanged.has(rollout.source.file);
     // Strictly after: a check at the very instant of a decision belongs to the step before.
     const earliest = firstCheckAfter(rollout, started);
     const times = checkTimes(phaseAnalysis(rollout), nowMs, started).filter((t) => t > earliest);
@@ -79,10 +82,10 @@ export async function evaluateRollouts(
           : "no check since the step started";
       evaluated.push({
         rollout,
-        outcome: outcome(rollout, { action: "hold", reason }, [], started),
+        outcome: outcome(rollout, { action: "hold", reason }, [], known ? started : undefined),
       });
     } else {
-      due.push({ rollout, times, started });
+      due.push({ rollout, times, started, known });
     }
   }
   const evidence = await gatherEvidence(options.metrics, due);
@@ -95,7 +98,12 @@ export async function evaluateRollouts(
     if (newest?.kind === "error" && newest.reason !== undefined) metricsErrors.add(newest.reason);
     evaluated.push({
       rollout: d.rollout,
-      outcome: outcome(d.rollout, decide(d.rollout, checks, d.started), checks, d.started),
+      outcome: outcome(
+        d.rollout,
+        decide(d.rollout, checks, d.known ? d.started : undefined),
+        checks,
+        d.known ? d.started : undefined,
+      ),
     });
   }
   return {
@@ -125,9 +133,10 @@ function outcome(
   rollout: Rollout,
   decision: Decision,
   checks: readonly CheckResult[],
-  started: number,
+  started: number | undefined,
 ): RolloutOutcome {
-  const deadline = inShadow(rollout) ? shadowDeadlineAt(rollout, started) : undefined;
+  const deadline =
+    started !== undefined && inShadow(rollout) ? shadowDeadlineAt(rollout, started) : undefined;
   return {
     rollout: rolloutId(rollout),
     weight: rollout.traffic.canaryWeight,
