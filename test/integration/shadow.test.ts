@@ -27,6 +27,8 @@ interface HttpRoute {
   route: { destination: { subset: string }; weight?: number }[];
 }
 
+const HTTPROUTE_PATH = VS_PATH.replace("virtualservice.yaml", "httproute.yaml");
+
 function rolloutRoute(h: Harness, commit?: string): HttpRoute {
   const vs = parse(h.remote.show(VS_PATH, commit)) as { spec: { http: HttpRoute[] } };
   return vs.spec.http[0] as HttpRoute;
@@ -150,6 +152,45 @@ describe("shadow phase end to end (simulator, real Prometheus and git)", functio
     expect(h.sim.counts().v2 ?? 0).to.equal(0);
     const sim = h.sim;
     await settles(() => sim.traffic().mirrored.v2 ?? 0);
+  });
+
+  it("gateway-api: the RequestMirror filter feeds the shadow, which passes to the first step", async () => {
+    const spec = shadowSpec({ percent: 50, deadline: "1m" });
+    const inner = spec.spec as SpecDoc;
+    inner.target = "gateway-api";
+    inner.service = { host: "recommender", port: 8080, selector: { app: "recommender" } };
+    h = await startHarness({ spec });
+    const route = parse(h.remote.show(HTTPROUTE_PATH)) as {
+      spec: { rules: { filters?: { type: string; requestMirror: unknown }[] }[] };
+    };
+    expect(route.spec.rules[0]?.filters).to.deep.equal([
+      {
+        type: "RequestMirror",
+        requestMirror: {
+          backendRef: { group: "", kind: "Service", name: "recommender-v2", port: 8080 },
+          percent: 50,
+        },
+      },
+    ]);
+    await waitFor("mirrored copies to v2", () => (h?.sim.traffic().mirrored.v2 ?? 0) > 100);
+    expect(h.sim.counts().v2 ?? 0).to.equal(0);
+    const w = await loop(h);
+    try {
+      await waitFor("the shadow's end", () => decisionSubjects(h as Harness).length > 0, 60_000);
+    } finally {
+      await w.stop();
+    }
+    expect(decisionSubjects(h)).to.deep.equal(["advance recs/recommend: shadow → 20%"]);
+    const after = parse(h.remote.show(HTTPROUTE_PATH)) as {
+      spec: { rules: { filters?: unknown[]; backendRefs: { name: string; weight: number }[] }[] };
+    };
+    expect(after.spec.rules[0]?.filters).to.equal(undefined);
+    expect(after.spec.rules[0]?.backendRefs.map((b) => [b.name, b.weight])).to.deep.equal([
+      ["recommender-v1", 80],
+      ["recommender-v2", 20],
+    ]);
+    const sim = h.sim;
+    await waitFor("users on v2", () => (sim.counts().v2 ?? 0) > 0);
   });
 
   it("a dead v2 in the shadow looks like no data and ends as shadow → off at the deadline", async () => {
