@@ -7,31 +7,15 @@ import {
   isActive,
   phaseOf,
 } from "../../src/analysis/decide.js";
-import type { CheckKind, CheckResult } from "../../src/analysis/evidence.js";
 import { commitMessage, commitSubject } from "../../src/analysis/explain.js";
+import { checkPattern } from "../support/check-pattern.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
 
 const INTERVAL = 10_000;
 const STARTED = 1_000_000;
 const NEWEST = STARTED + 30 * INTERVAL;
 
-/** Results newest first from a compact string (h healthy, b breach, i inconclusive, n nodata, e error), the newest at `newest`. */
-function checks(pattern: string, newest = NEWEST): CheckResult[] {
-  const kinds: Record<string, CheckKind> = {
-    h: "healthy",
-    b: "breach",
-    i: "inconclusive",
-    n: "nodata",
-    e: "error",
-  };
-  return [...pattern].map((c, i) => ({
-    kind: kinds[c] as CheckKind,
-    at: newest - i * INTERVAL,
-    requests: c === "n" ? 0 : 500,
-    measurements: [],
-    ...(c === "n" ? { reason: "0 canary requests in 1m < minRequests 100" } : {}),
-  }));
-}
+const checks = (pattern: string, newest = NEWEST) => checkPattern(pattern, newest, INTERVAL);
 
 function shadowRollout(
   shadow: Record<string, unknown> = {},

@@ -208,7 +208,7 @@ describe("loading specs", () => {
       const line = lines.findIndex((l, i) => l === "    shadow:" && i > n) + 2;
       return `r.yaml:${line}:7: spec.traffic.shadow: note: inert: `;
     };
-    const second = lines.findIndex((l) => l === "  name: b");
+    const second = lines.indexOf("  name: b");
     expect(result.notes).to.deep.equal([
       `${at(0)}there is no spec.canary (promoted or not started), so nothing is mirrored`,
       `${at(second)}status.phase is RolledBack, so nothing is mirrored; remove status to run the shadow again`,

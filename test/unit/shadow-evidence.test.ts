@@ -6,54 +6,9 @@
  */
 import { expect } from "chai";
 import { evaluateRollouts } from "../../src/engine/evaluate.js";
-import type { MetricsSource, Series, TimeRange } from "../../src/prometheus/metrics-source.js";
+import type { MetricsSource } from "../../src/prometheus/metrics-source.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
-
-type Counts = { requests: number; errors: number };
-/** Per version and reporter: requests and 5xx in every window, all at 40 ms. */
-type Traffic = Record<string, Partial<Record<"source" | "destination", Counts>>>;
-
-function source(traffic: Traffic): MetricsSource & { ranges: TimeRange[] } {
-  const ranges: TimeRange[] = [];
-  const labels = (version: string) => ({
-    destination_service_name: "recommender",
-    destination_service_namespace: "recs",
-    destination_version: version,
-  });
-  const points = (range: TimeRange, value: number) => {
-    const out: [number, number][] = [];
-    for (let t = range.startMs; t <= range.endMs; t += range.stepMs) out.push([t, value]);
-    return out;
-  };
-  return {
-    ranges,
-    async query() {
-      throw new Error("range queries only");
-    },
-    async queryRange(promql: string, range: TimeRange): Promise<Series[]> {
-      ranges.push(range);
-      return Object.entries(traffic).flatMap(([version, reporters]): Series[] => {
-        if (promql.includes("istio_request_duration_milliseconds_bucket")) {
-          const total = reporters.destination?.requests ?? 0;
-          return ["25", "50", "+Inf"].map((le) => ({
-            labels: { ...labels(version), le },
-            points: points(range, le === "25" ? 0 : total),
-          }));
-        }
-        return Object.entries(reporters).flatMap(([reporter, c]) => [
-          {
-            labels: { ...labels(version), reporter, response_code: "200" },
-            points: points(range, c.requests - c.errors),
-          },
-          {
-            labels: { ...labels(version), reporter, response_code: "503" },
-            points: points(range, c.errors),
-          },
-        ]);
-      });
-    },
-  };
-}
+import { memoryMetrics, type VersionTraffic } from "../support/memory-repo.js";
 
 const STARTED = Date.parse("2026-11-30T10:00:00Z");
 const SEC = 1000;
@@ -102,15 +57,15 @@ async function evaluate(r: ReturnType<typeof rollout>, metrics: MetricsSource, n
 describe("shadow evidence", () => {
   // The canary's callers saw half its requests fail (a dead v2 from the callers' side);
   // its own proxy answered every request it got. The stable is healthy on both sides.
-  const split: Traffic = {
-    v1: { source: { requests: 5000, errors: 0 }, destination: { requests: 5000, errors: 0 } },
-    v2: { source: { requests: 1000, errors: 500 }, destination: { requests: 400, errors: 0 } },
+  const split: Record<string, VersionTraffic> = {
+    v1: { requests: 5000, errors: 0, latencyMs: 40, source: { requests: 5000, errors: 0 } },
+    v2: { requests: 400, errors: 0, latencyMs: 40, source: { requests: 1000, errors: 500 } },
   };
 
   it("in the shadow, judges both versions on the destination reporter only", async () => {
     const outcome = await evaluate(
       rollout({ canaryWeight: 0 }),
-      source(split),
+      memoryMetrics(split),
       STARTED + 5 * 60 * SEC,
     );
     const newest = outcome?.checks[0];
@@ -119,13 +74,17 @@ describe("shadow evidence", () => {
   });
 
   it("with users on the canary, both reporters count (the callers' 503s are a breach)", async () => {
-    const outcome = await evaluate(afterShadow(5, "shadow"), source(split), STARTED + 5 * 60 * SEC);
+    const outcome = await evaluate(
+      afterShadow(5, "shadow"),
+      memoryMetrics(split),
+      STARTED + 5 * 60 * SEC,
+    );
     expect(outcome?.checks[0]?.kind).to.equal("breach");
     expect(outcome?.checks[0]?.requests).to.equal(1000);
   });
 
   it("after shadow → 5%, no check judges a window that reaches into the shadow", async () => {
-    const metrics = source(split);
+    const metrics = memoryMetrics(split);
     // 50 s after the step: every window of 1 m would reach back into the shadow.
     const early = await evaluate(afterShadow(5, "shadow"), metrics, STARTED + 50 * SEC);
     expect(early?.decision).to.deep.equal({
@@ -140,13 +99,13 @@ describe("shadow evidence", () => {
   });
 
   it("an ordinary step judges from its start (the clean window is the shadow's rule only)", async () => {
-    const metrics = source(split);
+    const metrics = memoryMetrics(split);
     const outcome = await evaluate(afterShadow(10), metrics, STARTED + 50 * SEC);
     expect(outcome?.checks.map((c) => (c.at - STARTED) / SEC)).to.deep.equal([50, 40, 30]);
   });
 
   it("in the shadow, the first check comes a window after the shadow started", async () => {
-    const metrics = source(split);
+    const metrics = memoryMetrics(split);
     const early = await evaluate(rollout({ canaryWeight: 0 }), metrics, STARTED + 60 * SEC);
     expect(early?.decision.action).to.equal("hold");
     expect(early?.checks).to.deep.equal([]);
@@ -168,7 +127,7 @@ describe("shadow evidence", () => {
         },
       }),
     );
-    const outcome = await evaluate(r, source(split), STARTED + 5 * 60 * SEC);
+    const outcome = await evaluate(r, memoryMetrics(split), STARTED + 5 * 60 * SEC);
     expect(outcome?.checks).to.have.length(5);
     expect(outcome?.decision).to.deep.include({
       action: "advance",
@@ -179,12 +138,20 @@ describe("shadow evidence", () => {
   });
 
   it("ends a shadow without evidence at its deadline, with the deadline's reason", async () => {
-    const dead: Traffic = {
-      v1: { source: { requests: 5000, errors: 0 }, destination: { requests: 5000, errors: 0 } },
+    const dead: Record<string, VersionTraffic> = {
+      v1: { requests: 5000, errors: 0, latencyMs: 40, source: { requests: 5000, errors: 0 } },
     };
-    const before = await evaluate(rollout({ canaryWeight: 0 }), source(dead), STARTED + 590 * SEC);
+    const before = await evaluate(
+      rollout({ canaryWeight: 0 }),
+      memoryMetrics(dead),
+      STARTED + 590 * SEC,
+    );
     expect(before?.decision.action).to.equal("hold");
-    const at = await evaluate(rollout({ canaryWeight: 0 }), source(dead), STARTED + 600 * SEC);
+    const at = await evaluate(
+      rollout({ canaryWeight: 0 }),
+      memoryMetrics(dead),
+      STARTED + 600 * SEC,
+    );
     expect(at?.decision).to.deep.include({
       action: "rollback",
       fromShadow: true,
