@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { escapeHtml } from "../../src/report/html.js";
 import { renderReport } from "../../src/report/render-report.js";
 import type { ReportData } from "../../src/report/report-data.js";
+import { statusReport } from "../../src/report/status-report.js";
 import {
   formatTick,
   formatTimeTick,
@@ -16,6 +17,7 @@ import {
   timeTicks,
   valueAxis,
 } from "../../src/report/svg-chart.js";
+import { makeRollout, makeSpec } from "../support/make-spec.js";
 
 const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
 const MIN = 60_000;
@@ -495,6 +497,32 @@ describe("report: the shadow phase", () => {
     );
     expect(off).to.contain(">rollback shadow→off</text>");
     expect(off).to.contain("<td>shadow → off</td>");
+  });
+
+  it("status --report draws a running shadow from its start, known from its deadline", () => {
+    const rollout = makeRollout(
+      makeSpec({
+        spec: { traffic: { canaryWeight: 0, shadow: { percent: 50, deadline: "10m" } } },
+      }),
+    );
+    const empty = { stable: [], canary: [] };
+    const data = statusReport(
+      rollout,
+      {
+        rollout: "recs/recommend",
+        weight: 0,
+        decision: { action: "hold", reason: "shadow: healthy in 1 of 3 checks needed to advance" },
+        reason: "shadow: healthy in 1 of 3 checks needed to advance",
+        checks: [],
+        shadowDeadlineMs: T0 + 12 * MIN,
+      },
+      { times: [], latencyMs: empty, errorRate: empty },
+      { fromMs: T0, toMs: T0 + 9 * MIN },
+      "Shadow",
+    );
+    expect(data.shadow).to.deep.equal({ fromMs: T0 + 2 * MIN, percent: 50 });
+    expect(data.summary).to.match(/^Shadow at 0% as of /);
+    expect(count(renderReport(data), 'data-band="shadow"')).to.equal(3);
   });
 
   it("draws no band without a shadow", () => {
