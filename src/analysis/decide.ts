@@ -137,12 +137,12 @@ function holdReason(
 // The shadow phase (docs/strategies.md): v2 gets mirrored copies of the
 // route's requests and no user traffic. Its table:
 //
-// | consecutive newest results                 | decision                          |
-// |--------------------------------------------|-----------------------------------|
-// | `rollbackAfter` breaches                   | `shadow → off` (wins over all)    |
-// | `shadow.promoteAfter` healthy              | `shadow → <steps[0]>%`            |
-// | neither, newest check at/after the deadline | `shadow → off` (no evidence)     |
-// | anything else                              | hold                              |
+// | consecutive newest results                  | decision                       |
+// |---------------------------------------------|--------------------------------|
+// | `rollbackAfter` breaches                    | `shadow → off` (wins over all) |
+// | `shadow.promoteAfter` healthy               | `shadow → <steps[0]>%`         |
+// | neither, newest check at/after the deadline | `shadow → off` (no evidence)   |
+// | anything else                               | hold                           |
 //
 // The deadline is what keeps a dead v2 from holding forever: mirrored
 // requests are reported only by v2's own sidecar, so a v2 that cannot answer
