@@ -259,6 +259,33 @@ describe("backtest on backfilled history (real Prometheus)", function () {
       ...more,
     ];
 
+    it("shows a shadow: its start, its end as shadow → 5%, and the same as JSON", () => {
+      writeFileSync(
+        join(dir, "shadow.yaml"),
+        specYaml(shadowSpec("healthy", { percent: 50, deadline: "10m" })),
+      );
+      const shadowArgs = (...more: string[]) =>
+        args(...more).map((a) => (a === "regression.yaml" ? "shadow.yaml" : a));
+      const text = runCli(shadowArgs(), dir);
+      expect(text.code, text.stderr).to.equal(0);
+      expect(text.stdout).to.include(
+        "recs/recommend (v1 → v2): 2026-11-20T10:10:00Z → 2026-11-20T10:30:00Z, starting in the shadow (50% mirrored)",
+      );
+      expect(text.stdout).to.include(
+        "2026-11-20T10:12:30Z  advance shadow → 5%: healthy in 3 of 3 checks",
+      );
+      const json = runCli(shadowArgs("--json"), dir);
+      expect(json.code, json.stderr).to.equal(0);
+      const [rollout] = JSON.parse(json.stdout).rollouts;
+      expect(rollout.shadow).to.deep.equal({
+        from: "2026-11-20T10:10:00.000Z",
+        to: "2026-11-20T10:12:30.000Z",
+        percent: 50,
+      });
+      expect(rollout.decisions[0]).to.deep.include({ action: "advance", from: "shadow", to: 5 });
+      expect(rollout.decisions[1]).to.deep.include({ action: "advance", from: 5, to: 10 });
+    });
+
     it("prints the decisions and the summary, and the same timeline as JSON", async () => {
       const text = runCli(args(), dir);
       expect(text.code, text.stderr).to.equal(0);
