@@ -6,8 +6,9 @@
  *  A. reaction: the scrape that first holds the breach → rollback pushed (rollbackAfter: 1)
  *  B. end to end: regression injected → rollback pushed, 1 s scrape and 1 s interval
  *  C. scale: 1,000 active rollouts in one watchdog: queries per cycle, cycle time, peak RSS
+ *  D. shadow: v2 turns bad on mirrored copies → `shadow → off` pushed, as B (not run by default)
  *
- * Flags: --trials N (default 7), --rollouts N (default 1000), --only a|b|c,
+ * Flags: --trials N (default 7), --rollouts N (default 1000), --only a|b|c|d,
  * --judge statistical|threshold (part C)
  */
 import { execFile } from "node:child_process";
@@ -105,13 +106,16 @@ async function rollbackTrial(
   window: string,
   regression: Regression,
   seed: number,
+  shadow = false,
 ): Promise<Trial> {
+  const analysis = { interval, window, rollbackAfter: 1, promoteAfter: 100_000, minRequests: 10 };
   const h = await startHarness({
     seed,
     rps: 400,
-    spec: fastSpec({
-      analysis: { interval, window, rollbackAfter: 1, promoteAfter: 100_000, minRequests: 10 },
-    }),
+    spec: shadow
+      ? // Every request copied to v2, none served by it; the deadline far away.
+        fastSpec({ traffic: { canaryWeight: 0, shadow: { deadline: "48h" } }, analysis })
+      : fastSpec({ analysis }),
   });
   let pushedAt = 0;
   const log = createLogger({
@@ -264,6 +268,23 @@ function scaleRemote(n: number): BareRemote {
   return new BareRemote(files);
 }
 
+async function partD(): Promise<void> {
+  console.log(
+    `\nD. shadow: regression injected → shadow → off pushed (100 % mirrored, 1 s scrape, interval 1s, window 5s, rollbackAfter: 1), ${TRIALS} trials each`,
+  );
+  for (const regression of REGRESSIONS) {
+    const totals: number[] = [];
+    const visible: number[] = [];
+    for (let i = 0; i < TRIALS; i++) {
+      const t = await rollbackTrial("1s", "5s", regression, 300 + i, true);
+      totals.push(t.pushedAt - t.injectedAt);
+      visible.push(t.breachVisibleAt - t.injectedAt);
+    }
+    console.log(`   ${regression.name}: ${stats(totals)}   target ≤ 3000 ms`);
+    console.log(`      of which injected → breach visible in Prometheus: ${stats(visible)}`);
+  }
+}
+
 async function partC(): Promise<void> {
   console.log(
     `\nC. scale: ${ROLLOUTS} active rollouts in one watchdog (real Prometheus, ${ROLLOUTS * 2} service versions, 1 s scrape)`,
@@ -317,3 +338,4 @@ console.log(`meshcanary watchdog benchmark — node ${process.version}, ${cpus()
 if (ONLY.includes("a")) await partA();
 if (ONLY.includes("b")) await partB();
 if (ONLY.includes("c")) await partC();
+if (ONLY.includes("d")) await partD();

@@ -39,9 +39,13 @@ export function commitSubject(
   const id = rolloutId(rollout);
   switch (decision.action) {
     case "rollback":
-      return `rollback ${id}: ${decision.from}% → 0%`;
+      return decision.fromShadow === true
+        ? `rollback ${id}: shadow → off`
+        : `rollback ${id}: ${decision.from}% → 0%`;
     case "advance":
-      return `advance ${id}: ${decision.from}% → ${decision.to}%`;
+      return decision.fromShadow === true
+        ? `advance ${id}: shadow → ${decision.to}%`
+        : `advance ${id}: ${decision.from}% → ${decision.to}%`;
     case "promote":
       return `promote ${id}: ${rollout.canary?.name ?? "canary"} is now stable`;
   }
@@ -54,6 +58,8 @@ export function decisionReason(
 ): string {
   const checks = decision.basis;
   const n = checks.length;
+  if (decision.action === "rollback" && decision.deadlinePassed === true)
+    return shadowDeadlineReason(rollout, checks);
   if (decision.action === "rollback") {
     const byMetric = new Map<string, Measurement[]>();
     for (const check of checks) {
@@ -65,11 +71,28 @@ export function decisionReason(
     );
     const nodata = checks.filter((c) => c.kind === "nodata").length;
     if (nodata > 0) parts.push(`no data in ${nodata} of ${n} checks (noData: rollback)`);
-    return parts.join(", ");
+    return `${parts.join(", ")}${decision.fromShadow === true ? ` ${shadowWhere(rollout)}` : ""}`;
   }
   const newest = checks[0];
   const values = newest?.measurements.map(describeMeasurement).join(", ") ?? "";
-  return `healthy in ${n} of ${n} checks${values === "" ? "" : ` (${values})`} at ${rollout.traffic.canaryWeight}%`;
+  const where =
+    decision.action === "advance" && decision.fromShadow === true
+      ? shadowWhere(rollout)
+      : `at ${rollout.traffic.canaryWeight}%`;
+  return `healthy in ${n} of ${n} checks${values === "" ? "" : ` (${values})`} ${where}`;
+}
+
+/** `in the shadow (50% of requests mirrored)`. */
+function shadowWhere(rollout: Rollout): string {
+  return `in the shadow (${rollout.traffic.shadow?.percent ?? 100}% of requests mirrored)`;
+}
+
+/** Why a shadow ended at its deadline: which checks it had, and why no data may mean a dead v2. */
+function shadowDeadlineReason(rollout: Rollout, checks: readonly CheckResult[]): string {
+  const kinds = new Map<string, number>();
+  for (const c of checks) kinds.set(c.kind, (kinds.get(c.kind) ?? 0) + 1);
+  const found = [...kinds].map(([kind, count]) => `${kind} ${count}`).join(", ");
+  return `no conclusive evidence ${shadowWhere(rollout)} by its deadline ${rollout.traffic.shadow?.deadline ?? ""} (last ${checks.length} checks: ${found}); mirrored requests are reported only by ${rollout.canary?.name ?? "the canary"}'s own proxy, so a canary that fails outright shows as no data`;
 }
 
 export function commitMessage(
@@ -79,8 +102,12 @@ export function commitMessage(
   const a = rollout.analysis;
   const rule =
     decision.action === "rollback"
-      ? `rollbackAfter: ${a.rollbackAfter}${a.noData === "rollback" ? ", noData: rollback" : ""}`
-      : `promoteAfter: ${a.promoteAfter}`;
+      ? decision.deadlinePassed === true
+        ? `shadow.deadline: ${rollout.traffic.shadow?.deadline ?? ""}`
+        : `rollbackAfter: ${a.rollbackAfter}${a.noData === "rollback" ? ", noData: rollback" : ""}`
+      : decision.action === "advance" && decision.fromShadow === true
+        ? `shadow.promoteAfter: ${rollout.traffic.shadow?.promoteAfter ?? a.promoteAfter}`
+        : `promoteAfter: ${a.promoteAfter}`;
   return [
     commitSubject(rollout, decision),
     "",

@@ -9,7 +9,7 @@
  * What cannot be replayed: the metrics are what really happened, at the
  * weights that were really set; the replay judges them with this spec.
  */
-import { type HoldPhase, isActive } from "../analysis/decide.js";
+import { type HoldPhase, inShadow, isActive } from "../analysis/decide.js";
 import type { CheckResult } from "../analysis/evidence.js";
 import { describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
@@ -52,6 +52,8 @@ export interface DecisionRecord {
   /** What it rests on, as in the commit body. */
   readonly reason: string;
   readonly basis: readonly CheckResult[];
+  /** It ended a shadow phase: `shadow → <to>%` or `shadow → off`. */
+  readonly fromShadow?: true;
 }
 
 export interface RolloutTimeline {
@@ -67,6 +69,8 @@ export interface RolloutTimeline {
   readonly decisions: readonly DecisionRecord[];
   /** The weight as steps: from `at` on. */
   readonly weights: readonly { readonly at: number; readonly weight: number }[];
+  /** The shadow phase replayed: from the start until the decision that ended it (else the end). */
+  readonly shadow?: { readonly fromMs: number; readonly toMs?: number; readonly percent: number };
   readonly end: {
     readonly phase: "RolledBack" | "Promoted" | "Progressing";
     readonly weight: number;
@@ -105,10 +109,12 @@ interface State {
 
 /**
  * The weight the replay starts at: the spec's, or the first step when the
- * spec is not at a step now (e.g. rolled back to 0 %).
+ * spec is not at a step now (e.g. rolled back to 0 %); 0, its shadow, when
+ * the spec has a shadow and no weight (the rollout replayed from its start).
  */
 function startWeight(rollout: Rollout): number {
-  const { canaryWeight, steps } = rollout.traffic;
+  const { canaryWeight, steps, shadow } = rollout.traffic;
+  if (shadow !== undefined && canaryWeight === 0 && rollout.canary !== undefined) return 0;
   return canaryWeight > 0 && canaryWeight < 100 ? canaryWeight : (steps[0] as number);
 }
 
@@ -184,6 +190,9 @@ export async function replay(
         to: decision.action === "advance" ? decision.to : decision.action === "promote" ? 100 : 0,
         reason: outcome.reason,
         basis: decision.basis,
+        ...(decision.action !== "promote" && decision.fromShadow === true
+          ? { fromShadow: true as const }
+          : {}),
       });
     }
   }
@@ -231,6 +240,15 @@ export function heldSummary(t: RolloutTimeline): string | undefined {
 function timeline(state: State, fromMs: number): RolloutTimeline {
   const { initial, decisions } = state;
   const start = initial.traffic.canaryWeight;
+  const shadowEnd = decisions.find((d) => d.fromShadow === true)?.at;
+  const shadow =
+    inShadow(initial) && initial.traffic.shadow !== undefined
+      ? {
+          fromMs,
+          ...(shadowEnd === undefined ? {} : { toMs: shadowEnd }),
+          percent: initial.traffic.shadow.percent,
+        }
+      : undefined;
   const last = decisions.at(-1);
   const phase =
     last?.action === "rollback"
@@ -248,6 +266,7 @@ function timeline(state: State, fromMs: number): RolloutTimeline {
     checks: state.checks,
     decisions,
     weights: [{ at: fromMs, weight: start }, ...decisions.map((d) => ({ at: d.at, weight: d.to }))],
+    ...(shadow === undefined ? {} : { shadow }),
     end: {
       phase,
       weight: last?.to ?? start,
@@ -260,6 +279,8 @@ function timeline(state: State, fromMs: number): RolloutTimeline {
 export function summarize(t: RolloutTimeline): string {
   const last = t.decisions.at(-1);
   const when = (ms: number) => new Date(ms).toISOString();
+  if (t.end.phase === "RolledBack" && last?.fromShadow === true)
+    return `Would have ended the shadow (shadow → off) at ${when(last.at)} because ${last.reason}.`;
   if (t.end.phase === "RolledBack" && last !== undefined)
     return `Would have rolled back at ${when(last.at)} from ${last.from}% because ${last.reason}.`;
   if (t.end.phase === "Promoted" && last !== undefined)
@@ -268,9 +289,12 @@ export function summarize(t: RolloutTimeline): string {
   const newest = t.checks.at(-1);
   const tail = newest === undefined ? "no check was made" : `last check ${describeCheck(newest)}`;
   const held = heldSummary(t);
+  const afterShadow = t.decisions[0]?.fromShadow === true ? " after its shadow" : "";
   const progress =
     advances > 0
-      ? `Would have advanced ${advances} time(s) to ${t.end.weight}% and still be progressing at the end; ${tail}.`
-      : `Would have held at ${t.end.weight}% throughout; ${tail}.`;
+      ? `Would have advanced ${advances} time(s)${afterShadow} to ${t.end.weight}% and still be progressing at the end; ${tail}.`
+      : t.shadow !== undefined
+        ? `Would have stayed in the shadow throughout (${t.shadow.percent}% mirrored); ${tail}.`
+        : `Would have held at ${t.end.weight}% throughout; ${tail}.`;
   return held === undefined ? progress : `${progress} The spec held it: ${held}.`;
 }

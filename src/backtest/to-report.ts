@@ -30,13 +30,15 @@ export async function timelineReport(
     latencyMs,
     errorRate,
     weight: t.weights,
-    decisions: t.decisions.map(({ at, action, from, to, reason }) => ({
+    decisions: t.decisions.map(({ at, action, from, to, reason, fromShadow }) => ({
       at,
       action,
       from,
       to,
       reason,
+      ...(fromShadow === true ? { fromShadow } : {}),
     })),
+    ...(t.shadow === undefined ? {} : { shadow: t.shadow }),
     // Healthy checks are the quiet majority; markers go to the ones that say something,
     // and to those a pause or a manual promotion held.
     checks: t.checks
@@ -72,6 +74,15 @@ export function timelineJson(result: BacktestResult): unknown {
       canary: t.canaryName,
       startWeight: t.startWeight,
       end: { ...t.end, ...(t.end.at === undefined ? {} : { at: iso(t.end.at) }) },
+      ...(t.shadow === undefined
+        ? {}
+        : {
+            shadow: {
+              from: iso(t.shadow.fromMs),
+              ...(t.shadow.toMs === undefined ? {} : { to: iso(t.shadow.toMs) }),
+              percent: t.shadow.percent,
+            },
+          }),
       summary: summarize(t),
       checks: t.checks.map((c) => ({
         at: iso(c.at),
@@ -85,8 +96,9 @@ export function timelineJson(result: BacktestResult): unknown {
       decisions: t.decisions.map((d) => ({
         at: iso(d.at),
         action: d.action,
-        from: d.from,
-        to: d.to,
+        // The commit subject's own words: `shadow → 5%`, `shadow → off`.
+        from: d.fromShadow === true ? "shadow" : d.from,
+        to: d.fromShadow === true && d.action === "rollback" ? "off" : d.to,
         reason: d.reason,
         checks: d.basis.map(describeCheck),
       })),

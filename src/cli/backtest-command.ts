@@ -124,11 +124,15 @@ export function timelineText(result: BacktestResult): string[] {
 
 function rolloutText(result: BacktestResult, t: RolloutTimeline): string[] {
   const lines = [
-    `${t.rollout} (${t.stableName} → ${t.canaryName}): ${iso(result.fromMs)} → ${iso(result.toMs)}, starting at ${t.startWeight}%`,
+    `${t.rollout} (${t.stableName} → ${t.canaryName}): ${iso(result.fromMs)} → ${iso(result.toMs)}, ${t.shadow === undefined ? `starting at ${t.startWeight}%` : `starting in the shadow (${t.shadow.percent}% mirrored)`}`,
   ];
   for (const d of t.decisions) {
     const move =
-      d.action === "promote" ? `promote at ${d.from}%` : `${d.action} ${d.from}% → ${d.to}%`;
+      d.action === "promote"
+        ? `promote at ${d.from}%`
+        : d.fromShadow === true
+          ? `${d.action} shadow → ${d.action === "rollback" ? "off" : `${d.to}%`}`
+          : `${d.action} ${d.from}% → ${d.to}%`;
     lines.push(`  ${iso(d.at)}  ${move}: ${d.reason}`);
     for (const c of d.basis) lines.push(`      ${describeCheck(c)}`);
   }

@@ -2,7 +2,7 @@
  * `meshcanary status`: each rollout's phase, weight and step, and what the
  * watchdog would see and decide now (same evaluation code as the watchdog).
  */
-import { isActive, phaseOf, stepOf } from "../analysis/decide.js";
+import { inShadow, isActive, phaseOf, stepOf } from "../analysis/decide.js";
 import { describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
 import { loadProjectConfig, repositoryDefaults } from "../config/project-config.js";
@@ -46,11 +46,15 @@ export interface RolloutStatusView {
   readonly steps: readonly number[];
   readonly lastCheck?: string;
   readonly next?: string;
+  /** In the shadow phase: the share mirrored, and when it ends as `shadow → off` without a verdict. */
+  readonly shadow?: { readonly percent: number; readonly deadline?: string };
 }
 
 export function statusView(rollout: Rollout, outcome?: RolloutOutcome): RolloutStatusView {
   const { steps, canaryWeight } = rollout.traffic;
   const newest = outcome?.checks[0];
+  const shadow = rollout.traffic.shadow;
+  const deadline = outcome?.shadowDeadlineMs;
   return {
     rollout: rolloutId(rollout),
     phase: phaseOf(rollout, outcome?.decision),
@@ -60,6 +64,14 @@ export function statusView(rollout: Rollout, outcome?: RolloutOutcome): RolloutS
     steps,
     ...(newest === undefined ? {} : { lastCheck: describeCheck(newest) }),
     ...(outcome === undefined ? {} : { next: `${outcome.decision.action}: ${outcome.reason}` }),
+    ...(shadow === undefined || !inShadow(rollout)
+      ? {}
+      : {
+          shadow: {
+            percent: shadow.percent,
+            ...(deadline === undefined ? {} : { deadline: new Date(deadline).toISOString() }),
+          },
+        }),
   };
 }
 
@@ -121,6 +133,10 @@ export async function statusCommand(
   } else {
     for (const v of views) {
       io.out(`${v.rollout}  ${v.phase}  ${v.weight}% (step ${v.step}/${v.steps.length})`);
+      if (v.shadow !== undefined)
+        io.out(
+          `  shadow: ${v.shadow.percent}% of requests mirrored to the canary; ${v.shadow.deadline === undefined ? "deadline unknown: no status.stepStartedAt and no git history (give --repo)" : `deadline ${v.shadow.deadline} (then shadow → off without a verdict)`}`,
+        );
       if (v.lastCheck !== undefined) io.out(`  last check: ${v.lastCheck}`);
       if (v.next !== undefined) io.out(`  now: ${v.next}`);
       else if (!v.active) io.out("  not active: the watchdog does not check it");

@@ -37,7 +37,15 @@ function newStatus(rollout: Rollout, decision: Actionable, atMs: number): Rollou
     phase,
     stepStartedAt: at,
     reason: `${decision.action}: ${decisionReason(rollout, decision)}`,
-    lastDecision: { action: decision.action, at, values: decisionValues(decision) },
+    lastDecision: {
+      action: decision.action,
+      at,
+      values: decisionValues(decision),
+      // Says the step (or the end) came from a shadow: status, backtest and report show it, and the first step after it judges clean windows.
+      ...(decision.action !== "promote" && decision.fromShadow === true
+        ? { from: "shadow" as const }
+        : {}),
+    },
   };
 }
 

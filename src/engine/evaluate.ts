@@ -4,7 +4,7 @@
  * the watchdog's cycle and `meshcanary status`, so both decide alike.
  */
 
-import { type Decision, decide, isActive } from "../analysis/decide.js";
+import { type Decision, decide, inShadow, isActive, shadowDeadlineAt } from "../analysis/decide.js";
 import type { CheckResult } from "../analysis/evidence.js";
 import { decisionReason } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
@@ -13,6 +13,7 @@ import type { MetricsSource } from "../prometheus/metrics-source.js";
 import type { Rollout } from "../rollout/types.js";
 import { checkTimes, latestCheckTime } from "./check-times.js";
 import { type DueRollout, gatherEvidence } from "./gather-evidence.js";
+import { firstCheckAfter, phaseAnalysis, phaseEvidence } from "./shadow-evidence.js";
 
 export interface RolloutOutcome {
   readonly rollout: string;
@@ -22,6 +23,8 @@ export interface RolloutOutcome {
   readonly reason: string;
   /** Newest first. */
   readonly checks: readonly CheckResult[];
+  /** In the shadow phase: when it ends as `shadow → off` without a verdict (epoch ms). */
+  readonly shadowDeadlineMs?: number;
 }
 
 export interface Evaluated {
@@ -54,7 +57,7 @@ export async function evaluateRollouts(
   options: EvaluateOptions,
 ): Promise<Evaluation> {
   const { nowMs } = options;
-  const due: DueRollout[] = [];
+  const due: (DueRollout & { readonly started: number; readonly known: boolean })[] = [];
   const evaluated: Evaluated[] = [];
   let nextCheckMs: number | undefined;
   for (const rollout of rollouts.filter(isActive)) {
@@ -66,24 +69,41 @@ export async function evaluateRollouts(
     if ((options.evaluated?.get(rolloutId(rollout)) ?? Number.NEGATIVE_INFINITY) >= newest)
       continue;
     const started = stepStartedAt(rollout, options.lastChanged);
+    // Without status or git history (status on a plain directory) the start is unknown: no deadline then.
+    const known =
+      rollout.status?.stepStartedAt !== undefined || options.lastChanged.has(rollout.source.file);
     // Strictly after: a check at the very instant of a decision belongs to the step before.
-    const times = checkTimes(rollout.analysis, nowMs, started).filter((t) => t > started);
+    const earliest = firstCheckAfter(rollout, started);
+    const times = checkTimes(phaseAnalysis(rollout), nowMs, started).filter((t) => t > earliest);
     if (times.length === 0) {
-      const reason = "no check since the step started";
-      evaluated.push({ rollout, outcome: outcome(rollout, { action: "hold", reason }, []) });
+      const reason =
+        earliest > started
+          ? "no check whose window starts after the step started"
+          : "no check since the step started";
+      evaluated.push({
+        rollout,
+        outcome: outcome(rollout, { action: "hold", reason }, [], known ? started : undefined),
+      });
     } else {
-      due.push({ rollout, times });
+      due.push({ rollout, times, started, known });
     }
   }
   const evidence = await gatherEvidence(options.metrics, due);
   const metricsErrors = new Set<string>();
   for (const d of due) {
-    const checks = (evidence.get(d) ?? []).map((e) => judge(d.rollout.analysis, e));
+    const checks = (evidence.get(d) ?? []).map((e) =>
+      judge(d.rollout.analysis, phaseEvidence(d.rollout, e)),
+    );
     const newest = checks[0];
     if (newest?.kind === "error" && newest.reason !== undefined) metricsErrors.add(newest.reason);
     evaluated.push({
       rollout: d.rollout,
-      outcome: outcome(d.rollout, decide(d.rollout, checks), checks),
+      outcome: outcome(
+        d.rollout,
+        decide(d.rollout, checks, d.known ? d.started : undefined),
+        checks,
+        d.known ? d.started : undefined,
+      ),
     });
   }
   return {
@@ -113,12 +133,16 @@ function outcome(
   rollout: Rollout,
   decision: Decision,
   checks: readonly CheckResult[],
+  started: number | undefined,
 ): RolloutOutcome {
+  const deadline =
+    started !== undefined && inShadow(rollout) ? shadowDeadlineAt(rollout, started) : undefined;
   return {
     rollout: rolloutId(rollout),
     weight: rollout.traffic.canaryWeight,
     decision,
     reason: decision.action === "hold" ? decision.reason : decisionReason(rollout, decision),
     checks,
+    ...(deadline === undefined ? {} : { shadowDeadlineMs: deadline }),
   };
 }

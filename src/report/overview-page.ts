@@ -78,6 +78,7 @@ time { white-space: nowrap; }
 .phase-RolledBack { color: #c62828; font-weight: 600; }
 .phase-Promoted { color: #2e7d32; font-weight: 600; }
 .phase-Progressing { color: #1e88e5; font-weight: 600; }
+.phase-Shadow { color: #7b52ab; font-weight: 600; }
 .action-rollback { color: #c62828; }
 .action-advance { color: #1e88e5; }
 .action-promote { color: #2e7d32; }
@@ -86,6 +87,7 @@ time { white-space: nowrap; }
 /** Class names only from this table, never from data. */
 const PHASE_CLASS: Readonly<Record<string, string>> = {
   Progressing: "phase-Progressing",
+  Shadow: "phase-Shadow",
   RolledBack: "phase-RolledBack",
   Promoted: "phase-Promoted",
 };

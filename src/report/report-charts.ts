@@ -8,6 +8,7 @@ import { formatNumber } from "../analysis/format.js";
 import { type Html, html } from "./html.js";
 import type { ReportData, ReportDecision } from "./report-data.js";
 import { ACTION_COLOR, COLOR, MARGIN, WIDTH } from "./report-style.js";
+import { decisionChange } from "./report-tables.js";
 import {
   coord,
   finiteOrNull,
@@ -111,7 +112,19 @@ function swatchLine(color: string, dash: string | undefined): Html {
 }
 
 function decisionTitle(d: ReportDecision): string {
-  return `${isoUtc(d.at)}\n${d.action}: canary weight ${formatNumber(d.from)}% → ${formatNumber(d.to)}%\n${d.reason}`;
+  return `${isoUtc(d.at)}\n${d.action}: canary weight ${decisionChange(d)}\n${d.reason}`;
+}
+
+/** The shadow phase as a shaded band behind the series: the canary got mirrored copies, no users. */
+function shadowBand(ctx: Context, f: Frame): Html | string {
+  const shadow = ctx.data.shadow;
+  if (shadow === undefined) return "";
+  const from = Math.max(ctx.from, shadow.fromMs);
+  const to = Math.min(ctx.to, shadow.toMs ?? ctx.to);
+  if (!(to > from)) return "";
+  const x0 = f.sx(from);
+  const x1 = f.sx(to);
+  return html`<g class="shadow-band" data-band="shadow"><title>shadow: ${formatNumber(shadow.percent)}% of requests mirrored to ${ctx.data.canaryName}, no users served by it</title><rect x="${coord(x0)}" y="${coord(f.y0)}" width="${coord(x1 - x0)}" height="${coord(f.y1 - f.y0)}" fill="${COLOR.weight}" fill-opacity="0.08"/><text class="band-label" x="${coord(x0 + 4)}" y="${coord(f.y0 + 12)}" fill="${COLOR.weight}">shadow ${formatNumber(shadow.percent)}%</text></g>`;
 }
 
 function inDomain(ctx: Context, at: number): boolean {
@@ -158,13 +171,13 @@ function chartSvg(ctx: Context, spec: ChartSpec): Html {
     .map((d) => {
       const x = coord(f.sx(d.at));
       const color = ACTION_COLOR[d.action] ?? COLOR.text;
-      const label = `${d.action} ${formatNumber(d.from)}→${formatNumber(d.to)}%`;
+      const label = `${d.action} ${decisionChange(d).replaceAll(" ", "")}`;
       // Bold 11px is at most ~7 px a character: flip the label left if it would leave the chart.
       const labelLeft = f.sx(d.at) + 10 + label.length * 7 > WIDTH;
       return html`<g class="decision" data-decision="${d.action}"><title>${decisionTitle(d)}</title><line x1="${x}" y1="${markerY}" x2="${x}" y2="${f.y1}" stroke="${color}" stroke-width="1.5" stroke-dasharray="2 3" stroke-opacity="0.8"/><circle cx="${x}" cy="${markerY}" r="6" fill="${color}" stroke="#fff" stroke-width="1.5"/><text class="decision-label" x="${x}" y="${markerY}" dx="${labelLeft ? -10 : 10}" dy="0.35em" text-anchor="${labelLeft ? "end" : "start"}" fill="${color}">${label}</text></g>`;
     });
 
-  return html`<svg class="chart" data-chart="${spec.id}" viewBox="0 0 ${WIDTH} ${spec.height}" width="${WIDTH}" height="${spec.height}" role="img" aria-label="${spec.heading}" xmlns="http://www.w3.org/2000/svg"><defs><clipPath id="${clipId}"><rect x="${f.x0 - 3}" y="${f.y0 - 3}" width="${f.x1 - f.x0 + 6}" height="${f.y1 - f.y0 + 6}"/></clipPath></defs><g class="grid" fill="${COLOR.text}">${yTicks}</g><g class="x-axis" fill="${COLOR.text}"><line x1="${f.x0}" y1="${f.y1}" x2="${f.x1}" y2="${f.y1}" stroke="${COLOR.axis}"/>${xTicks}<text class="axis-title" x="${coord((f.x0 + f.x1) / 2)}" y="${spec.height - 8}" text-anchor="middle">${ctx.dateLabel}</text></g><g class="y-axis" fill="${COLOR.text}"><line x1="${f.x0}" y1="${f.y0}" x2="${f.x0}" y2="${f.y1}" stroke="${COLOR.axis}"/><text class="axis-title" transform="rotate(-90)" x="${coord(-midY)}" y="16" text-anchor="middle">${spec.yTitle}</text></g><g class="series" clip-path="url(#${clipId})">${series}</g><g class="sla">${sla}</g><g class="checks" clip-path="url(#${clipId})">${checks}</g><g class="decisions">${decisions}</g></svg>`;
+  return html`<svg class="chart" data-chart="${spec.id}" viewBox="0 0 ${WIDTH} ${spec.height}" width="${WIDTH}" height="${spec.height}" role="img" aria-label="${spec.heading}" xmlns="http://www.w3.org/2000/svg"><defs><clipPath id="${clipId}"><rect x="${f.x0 - 3}" y="${f.y0 - 3}" width="${f.x1 - f.x0 + 6}" height="${f.y1 - f.y0 + 6}"/></clipPath></defs><g class="grid" fill="${COLOR.text}">${yTicks}</g><g class="x-axis" fill="${COLOR.text}"><line x1="${f.x0}" y1="${f.y1}" x2="${f.x1}" y2="${f.y1}" stroke="${COLOR.axis}"/>${xTicks}<text class="axis-title" x="${coord((f.x0 + f.x1) / 2)}" y="${spec.height - 8}" text-anchor="middle">${ctx.dateLabel}</text></g><g class="y-axis" fill="${COLOR.text}"><line x1="${f.x0}" y1="${f.y0}" x2="${f.x0}" y2="${f.y1}" stroke="${COLOR.axis}"/><text class="axis-title" transform="rotate(-90)" x="${coord(-midY)}" y="16" text-anchor="middle">${spec.yTitle}</text></g>${shadowBand(ctx, f)}<g class="series" clip-path="url(#${clipId})">${series}</g><g class="sla">${sla}</g><g class="checks" clip-path="url(#${clipId})">${checks}</g><g class="decisions">${decisions}</g></svg>`;
 }
 
 export function chartSection(ctx: Context, spec: ChartSpec): Html {

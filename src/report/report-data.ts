@@ -13,6 +13,8 @@ export interface ReportDecision {
   readonly to: number;
   /** One line: what the decision rests on (shown on hover). */
   readonly reason: string;
+  /** It ended a shadow phase: drawn `shadow → 5%` / `shadow → off`. */
+  readonly fromShadow?: boolean;
 }
 
 export interface ReportCheck {
@@ -54,6 +56,8 @@ export interface ReportData {
   /** Canary weight in %, as steps: each value holds from `at` until the next point (or `toMs`). */
   readonly weight: readonly { readonly at: number; readonly weight: number }[];
   readonly decisions: readonly ReportDecision[];
+  /** The shadow phase, drawn as a band on every chart: the canary got mirrored copies, no users. */
+  readonly shadow?: { readonly fromMs: number; readonly toMs?: number; readonly percent: number };
   /** Checks shown as small markers (e.g. breaches); may be empty. */
   readonly checks: readonly ReportCheck[];
   /** One or two sentences at the top, e.g. `Would have rolled back at … because …`. */

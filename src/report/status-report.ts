@@ -19,6 +19,8 @@ export function statusReport(
   phase: string,
 ): ReportData {
   const weight = rollout.traffic.canaryWeight;
+  const shadow = rollout.traffic.shadow;
+  const deadline = outcome?.shadowDeadlineMs;
   const now =
     outcome === undefined
       ? "the watchdog does not check it"
@@ -37,6 +39,10 @@ export function statusReport(
     weight: [{ at: range.fromMs, weight }],
     decisions: [],
     checks: [...(outcome?.checks ?? [])].reverse().map(reportCheck),
+    // Only the evaluation knows a running shadow's start: its deadline less the deadline's length.
+    ...(shadow === undefined || deadline === undefined
+      ? {}
+      : { shadow: { fromMs: deadline - shadow.deadlineMs, percent: shadow.percent } }),
     summary: `${phase} at ${weight}% as of ${new Date(range.toMs).toISOString()}. Now: ${now}.`,
   };
 }

@@ -38,8 +38,16 @@ export interface RolloutDocument {
     readonly names?: Partial<Readonly<Record<NamedKind, string>>>;
     readonly stable: Subset;
     readonly canary?: Subset;
-    readonly traffic?: { readonly canaryWeight?: number; readonly steps?: readonly number[] };
     readonly paused?: boolean;
+    readonly traffic?: {
+      readonly canaryWeight?: number;
+      readonly steps?: readonly number[];
+      readonly shadow?: {
+        readonly percent?: number;
+        readonly promoteAfter?: number;
+        readonly deadline: string;
+      };
+    };
     readonly analysis?: {
       readonly interval?: string;
       readonly window?: string;

@@ -109,8 +109,8 @@ export function parseRollouts(
       defaults,
     );
     result.rollouts.push({ rollout, source });
-    const note = bucketNote(rollout, source, file);
-    if (note !== undefined) result.notes.push(note);
+    for (const note of [bucketNote(rollout, source, file), inertShadowNote(rollout, source, file)])
+      if (note !== undefined) result.notes.push(note);
     if (rollout.target === "gateway-api") {
       for (const warning of gatewayApiWarnings(data as RolloutDocument)) {
         const d = toDiagnostic(source, warning);
@@ -139,6 +139,29 @@ function bucketNote(rollout: Rollout, source: SourceDocument, file: string): str
       ? `above Istio's last bucket (${lower} ms)`
       : `inside Istio's latency bucket (${lower}, ${upper}] ms`;
   return `${file}:${line}:${col}: ${path.join(".")}: warning: ${maxMs} ms lies ${bucket}; the statistical judge interpolates inside the bucket (as histogram_quantile does), so verdicts near ${maxMs} ms rest on that assumption. A bucket edge${upper === undefined ? "" : ` (${lower} or ${upper} ms)`} is judged exactly.`;
+}
+
+/**
+ * After a promotion (no canary) or a rollback the shadow has nothing to
+ * mirror to: it stays in the spec, inert, and is not an error, since the
+ * watchdog's own promote and rollback commits must validate.
+ */
+function inertShadowNote(
+  rollout: Rollout,
+  source: SourceDocument,
+  file: string,
+): string | undefined {
+  if (rollout.traffic.shadow === undefined) return undefined;
+  const why =
+    rollout.canary === undefined
+      ? "there is no spec.canary (promoted or not started), so nothing is mirrored"
+      : rollout.status?.phase === "RolledBack" || rollout.status?.phase === "Promoted"
+        ? `status.phase is ${rollout.status.phase}, so nothing is mirrored; remove status to run the shadow again`
+        : undefined;
+  if (why === undefined) return undefined;
+  const path = ["spec", "traffic", "shadow"];
+  const { line, col } = locate(source, path);
+  return `${file}:${line}:${col}: ${path.join(".")}: note: inert: ${why}`;
 }
 
 /**

@@ -39,6 +39,8 @@ export function resolveRollout(
   const interval = analysis.interval ?? "30s";
   const window = analysis.window ?? "1m";
   const latency = analysis.sla?.latency;
+  const promoteAfter = analysis.promoteAfter ?? 3;
+  const shadow = spec.traffic?.shadow;
   return {
     name: doc.metadata.name,
     namespace: doc.metadata.namespace,
@@ -58,6 +60,16 @@ export function resolveRollout(
     traffic: {
       canaryWeight: spec.traffic?.canaryWeight ?? 0,
       steps: spec.traffic?.steps ?? DEFAULT_STEPS,
+      ...(shadow === undefined
+        ? {}
+        : {
+            shadow: {
+              percent: shadow.percent ?? 100,
+              promoteAfter: shadow.promoteAfter ?? promoteAfter,
+              deadline: shadow.deadline,
+              deadlineMs: parseDuration(shadow.deadline) as number,
+            },
+          }),
     },
     paused: spec.paused ?? false,
     analysis: {
@@ -65,7 +77,7 @@ export function resolveRollout(
       intervalMs: parseDuration(interval) as number,
       window,
       windowMs: parseDuration(window) as number,
-      promoteAfter: analysis.promoteAfter ?? 3,
+      promoteAfter,
       rollbackAfter: analysis.rollbackAfter ?? 2,
       minRequests: analysis.minRequests ?? 100,
       noData: analysis.noData ?? "hold",

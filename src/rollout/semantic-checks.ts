@@ -3,6 +3,7 @@
  * that passed the schema, so every field has the type the schema promised.
  */
 import type { RolloutDocument } from "./document.js";
+import { parseDuration } from "./duration.js";
 import { checkGatewayApi } from "./gateway-api-checks.js";
 import { targetOfDocument } from "./resolve.js";
 import type { SpecIssue } from "./schema-check.js";
@@ -102,6 +103,31 @@ const customMetrics: Check = (doc) => {
   return issues;
 };
 
+/**
+ * A shadow's deadline must leave room for a verdict: its checks judge only
+ * windows that start after the shadow did (no evidence from before it), so
+ * the first counts after one window, and a decision needs
+ * max(promoteAfter, rollbackAfter) of them, one interval apart.
+ */
+const shadowDeadline: Check = (doc) => {
+  const shadow = doc.spec.traffic?.shadow;
+  if (shadow === undefined) return [];
+  const analysis = doc.spec.analysis ?? {};
+  const interval = analysis.interval ?? "30s";
+  const window = analysis.window ?? "1m";
+  const promoteAfter = shadow.promoteAfter ?? analysis.promoteAfter ?? 3;
+  const rollbackAfter = analysis.rollbackAfter ?? 2;
+  const checks = Math.max(promoteAfter, rollbackAfter);
+  const neededMs = (parseDuration(window) as number) + checks * (parseDuration(interval) as number);
+  if ((parseDuration(shadow.deadline) as number) >= neededMs) return [];
+  return [
+    {
+      path: ["spec", "traffic", "shadow", "deadline"],
+      message: `must be at least analysis.window + analysis.interval × ${checks} (max of promoteAfter ${promoteAfter}, rollbackAfter ${rollbackAfter}) = ${window} + ${checks} × ${interval}, or the shadow ends before enough checks could decide`,
+    },
+  ];
+};
+
 /** `spec.names` may name only the kinds the rollout's target emits. */
 const namesOfTarget: Check = (doc, target) =>
   Object.keys(doc.spec.names ?? {})
@@ -137,6 +163,7 @@ const CHECKS: readonly Check[] = [
   weightNeedsCanary,
   canaryDiffers,
   customMetrics,
+  shadowDeadline,
   namesOfTarget,
   routeNameFree,
   (doc, target) => TARGET_CHECKS[target](doc, target),

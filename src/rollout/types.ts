@@ -31,6 +31,8 @@ export interface RolloutStatus {
     readonly action: Action;
     readonly at: string;
     readonly values?: Readonly<Record<string, unknown>>;
+    /** `shadow` when the decision ended a shadow phase; absent otherwise. */
+    readonly from?: "shadow";
   };
 }
 
@@ -117,6 +119,17 @@ export interface Analysis {
   readonly selectors: Selectors;
 }
 
+/** `traffic.shadow`: a mirrored phase before the first weighted step (docs/strategies.md). */
+export interface Shadow {
+  /** Share of the route's requests copied to the canary, (0, 100]; default 100. */
+  readonly percent: number;
+  /** Consecutive healthy checks before the first step; default `analysis.promoteAfter`. */
+  readonly promoteAfter: number;
+  /** How long the shadow may run from its start without conclusive evidence. */
+  readonly deadline: string;
+  readonly deadlineMs: number;
+}
+
 /** Where a rollout came from. */
 export interface RolloutSource {
   /** The file as shown in messages (relative to the working directory when inside it). */
@@ -179,9 +192,13 @@ export interface Rollout {
   readonly names: Readonly<Record<NamedKind, string>>;
   readonly stable: Subset;
   readonly canary?: Subset;
-  readonly traffic: { readonly canaryWeight: number; readonly steps: readonly number[] };
   /** The watchdog holds (no advance, no promotion) but still rolls back on a breach; default false. */
   readonly paused: boolean;
+  readonly traffic: {
+    readonly canaryWeight: number;
+    readonly steps: readonly number[];
+    readonly shadow?: Shadow;
+  };
   readonly analysis: Analysis;
   readonly status?: RolloutStatus;
 }

@@ -155,12 +155,7 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
     log.log("info", deps.dryRun === true ? "decision (dry run, not written)" : "decision", {
       rollout: id,
       action: decision.action,
-      from: decision.from,
-      ...(decision.action === "advance"
-        ? { to: decision.to }
-        : decision.action === "rollback"
-          ? { to: 0 }
-          : {}),
+      ...logChange(decision),
       reason: decisionReason(rollout, decision),
       checks: decision.basis.map(describeCheck),
     });
@@ -237,4 +232,11 @@ async function commitDecision(
     await decisionFiles(repo, settings, outputDirs, edited.rollout, edited.text),
     commitMessage(rollout, decision),
   );
+}
+
+function logChange(decision: Actionable): Record<string, number | string> {
+  if (decision.action === "promote") return { from: decision.from };
+  if (decision.fromShadow === true)
+    return { from: "shadow", to: decision.action === "rollback" ? "off" : decision.to };
+  return { from: decision.from, to: decision.to };
 }

@@ -122,16 +122,24 @@ export function latestDecision(
     return {
       action: d.action,
       at: decidedAt,
-      change: `${d.from}% → ${d.action === "promote" ? "stable" : `${d.to}%`}`,
+      change:
+        d.action !== "promote" && d.fromShadow === true
+          ? `shadow → ${d.action === "rollback" ? "off" : `${d.to}%`}`
+          : `${d.from}% → ${d.action === "promote" ? "stable" : `${d.to}%`}`,
       reason: decided.reason,
       ...(decided.commit === undefined ? {} : { commit: decided.commit }),
       source: "watchdog",
     };
   }
   if (recorded === undefined || Number.isNaN(recordedAt)) return undefined;
+  const weight = rollout.traffic.canaryWeight;
   return {
     action: recorded.action,
     at: recordedAt,
+    // The spec's status keeps no weights, except that a shadow's end says so (`from: shadow`).
+    ...(recorded.from === "shadow"
+      ? { change: `shadow → ${recorded.action === "rollback" ? "off" : `${weight}%`}` }
+      : {}),
     reason: rollout.status?.reason ?? "",
     source: "spec",
   };

@@ -10,7 +10,12 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
 import { commitSubject } from "../../src/analysis/explain.js";
-import { type BacktestResult, replay, summarize } from "../../src/backtest/replay.js";
+import {
+  type BacktestResult,
+  type RolloutTimeline,
+  replay,
+  summarize,
+} from "../../src/backtest/replay.js";
 import { timelineJson, timelineReport } from "../../src/backtest/to-report.js";
 import { watchSettings } from "../../src/config/watch-settings.js";
 import { GitWorkingCopy } from "../../src/gitops/repo.js";
@@ -42,14 +47,38 @@ interface Made {
 async function backtest(
   prom: ScenarioPrometheus,
   scenario: ScenarioName,
-  overrides: { spec?: SpecDoc; analysis?: SpecDoc } = {},
+  overrides: { doc?: SpecDoc; spec?: SpecDoc; analysis?: SpecDoc } = {},
 ): Promise<BacktestResult> {
-  const spec = scenarioSpec(scenario, overrides.analysis);
+  const spec = overrides.doc ?? scenarioSpec(scenario, overrides.analysis);
   Object.assign(spec.spec as SpecDoc, overrides.spec);
   return replay([{ rollout: makeRollout(spec, SPEC_PATH), text: specYaml(spec) }], {
     metrics: new PrometheusClient({ url: prom.prometheus.url, timeoutMs: 10_000 }),
     fromMs: FROM,
     toMs: TO,
+  });
+}
+
+/** A scenario's spec in its shadow phase from FROM (weight 0, `traffic.shadow` set). */
+function shadowSpec(scenario: ScenarioName, shadow: SpecDoc): SpecDoc {
+  const spec = scenarioSpec(scenario);
+  const inner = spec.spec as SpecDoc;
+  inner.traffic = { canaryWeight: 0, steps: [5, 10, 25, 50, 100], shadow };
+  return spec;
+}
+
+/** The replay's decisions as the watchdog's commit subjects, each with its time of day. */
+function subjects(result: BacktestResult): string[] {
+  const t = result.timelines[0];
+  if (t === undefined) return [];
+  return t.decisions.map((d) => {
+    const shadow = d.fromShadow === true ? { fromShadow: true as const } : {};
+    const decision =
+      d.action === "promote"
+        ? { action: "promote" as const, from: d.from, basis: [] }
+        : d.action === "advance"
+          ? { action: "advance" as const, from: d.from, to: d.to, basis: [], ...shadow }
+          : { action: "rollback" as const, from: d.from, to: 0 as const, basis: [], ...shadow };
+    return `${commitSubject(t.initial, decision)} @ ${iso(d.at).slice(11, 19)}`;
   });
 }
 
@@ -173,49 +202,93 @@ describe("backtest on backfilled history (real Prometheus)", function () {
     expect(result.cycles).to.be.above(10);
   });
 
-  for (const scenario of ["healthy", "regression", "gap"] as const) {
-    it(`decides like the watchdog's own cycle on the same history: ${scenario}`, async () => {
-      const expected = decisions(await backtest(prom, scenario));
-      const remote = rolloutRemote(scenarioSpec(scenario));
-      try {
-        const repo = await GitWorkingCopy.open({
-          remote: remote.bare,
-          branch: "main",
-          author: { name: "meshcanary", email: "meshcanary@localhost" },
-        });
-        let now = FROM;
-        const deps = {
-          repo,
-          metrics: new PrometheusClient({ url: prom.prometheus.url, timeoutMs: 10_000 }),
-          settings: (dir: string) => watchSettings(dir, {}),
-          now: () => now,
-          log: createLogger({ json: true, write: () => {} }),
-          evaluated: new Map<string, number>(),
-        };
-        for (; now <= TO; now += 30_000) await runCycle(deps);
-        const commits = remote.log().filter((c) => c.author.startsWith("meshcanary"));
-        const made = commits.reverse().map((c) => {
-          const status = parse(remote.show(SPEC_PATH, c.sha)).status;
-          return { subject: c.subject, at: status.lastDecision.at as string };
-        });
-        const rollout = makeRollout(scenarioSpec(scenario), SPEC_PATH);
-        expect(made).to.deep.equal(
-          expected.map((d) => ({
-            subject: commitSubject(
-              rollout,
-              d.action === "advance"
-                ? { action: "advance", from: d.from, to: d.to, basis: [] }
-                : d.action === "rollback"
-                  ? { action: "rollback", from: d.from, to: 0, basis: [] }
-                  : { action: "promote", from: d.from, basis: [] },
-            ),
-            at: d.at,
-          })),
-        );
-        expect(made.length).to.be.above(0);
-      } finally {
-        remote.remove();
-      }
+  describe("a shadow phase", () => {
+    it("passes a healthy shadow to the first step, then judges clean windows only", async () => {
+      const result = await backtest(prom, "healthy", {
+        doc: shadowSpec("healthy", { deadline: "10m" }),
+      });
+      // The shadow's first check whose 1 m window starts after 10:10:00 is 10:11:30; three healthy
+      // → shadow → 5% at 10:12:30. The first step after it again waits a whole window: 10:14:00, 10:14:30, 10:15:00.
+      expect(subjects(result).slice(0, 2)).to.deep.equal([
+        "advance recs/recommend: shadow → 5% @ 10:12:30",
+        "advance recs/recommend: 5% → 10% @ 10:15:00",
+      ]);
+      const t = result.timelines[0];
+      expect(t?.shadow).to.deep.equal({ fromMs: FROM, toMs: at("10:12:30"), percent: 100 });
+      expect(
+        t?.checks.filter((c) => c.weight === 0).map((c) => iso(c.at).slice(11, 19)),
+      ).to.deep.equal(["10:11:30", "10:12:00", "10:12:30"]);
+    });
+
+    it("ends a shadow that breaches as shadow → off", async () => {
+      const spec = shadowSpec("regression", { promoteAfter: 20, deadline: "20m" });
+      const result = await backtest(prom, "regression", { doc: spec });
+      expect(subjects(result)).to.deep.equal(["rollback recs/recommend: shadow → off @ 10:15:00"]);
+      expect(result.timelines[0]?.end.phase).to.equal("RolledBack");
+      expect(summarize(result.timelines[0] as RolloutTimeline)).to.match(
+        /^Would have ended the shadow \(shadow → off\) at 2026-11-20T10:15:00\.000Z because p99 latency \d+ ms > 250 ms in 2 of 2 checks in the shadow/,
+      );
+    });
+
+    it("ends a shadow without data at its deadline as shadow → off", async () => {
+      const spec = shadowSpec("gap", { promoteAfter: 4, deadline: "5m" });
+      const result = await backtest(prom, "gap", { doc: spec });
+      expect(subjects(result)).to.deep.equal(["rollback recs/recommend: shadow → off @ 10:15:00"]);
+      expect(result.timelines[0]?.decisions[0]?.reason).to.match(
+        /^no conclusive evidence in the shadow \(100% of requests mirrored\) by its deadline 5m \(last 4 checks: nodata 4\)/,
+      );
+    });
+  });
+
+  /** The watchdog's own cycle over FROM..TO every 30 s on a real git remote: its commits as `subject @ time`. */
+  async function cycleCommits(spec: SpecDoc): Promise<string[]> {
+    const remote = rolloutRemote(spec);
+    try {
+      const repo = await GitWorkingCopy.open({
+        remote: remote.bare,
+        branch: "main",
+        author: { name: "meshcanary", email: "meshcanary@localhost" },
+      });
+      let now = FROM;
+      const deps = {
+        repo,
+        metrics: new PrometheusClient({ url: prom.prometheus.url, timeoutMs: 10_000 }),
+        settings: (dir: string) => watchSettings(dir, {}),
+        now: () => now,
+        log: createLogger({ json: true, write: () => {} }),
+        evaluated: new Map<string, number>(),
+      };
+      for (; now <= TO; now += 30_000) await runCycle(deps);
+      const commits = remote.log().filter((c) => c.author.startsWith("meshcanary"));
+      return commits.reverse().map((c) => {
+        const at = parse(remote.show(SPEC_PATH, c.sha)).status.lastDecision.at as string;
+        return `${c.subject} @ ${at.slice(11, 19)}`;
+      });
+    } finally {
+      remote.remove();
+    }
+  }
+
+  const cases: [string, ScenarioName, SpecDoc][] = [
+    ...(["healthy", "regression", "gap"] as const).map((s): [string, ScenarioName, SpecDoc] => [
+      s,
+      s,
+      scenarioSpec(s),
+    ]),
+    ["a shadow, healthy", "healthy", shadowSpec("healthy", { deadline: "10m" })],
+    [
+      "a shadow, regression",
+      "regression",
+      shadowSpec("regression", { promoteAfter: 20, deadline: "20m" }),
+    ],
+    ["a shadow, gap", "gap", shadowSpec("gap", { promoteAfter: 4, deadline: "5m" })],
+  ];
+  for (const [what, scenario, spec] of cases) {
+    it(`decides like the watchdog's own cycle on the same history: ${what}`, async () => {
+      const expected = subjects(await backtest(prom, scenario, { doc: spec }));
+      const made = await cycleCommits(spec);
+      expect(made).to.deep.equal(expected);
+      expect(made.length).to.be.above(0);
     });
   }
 
@@ -238,6 +311,33 @@ describe("backtest on backfilled history (real Prometheus)", function () {
       iso(TO),
       ...more,
     ];
+
+    it("shows a shadow: its start, its end as shadow → 5%, and the same as JSON", () => {
+      writeFileSync(
+        join(dir, "shadow.yaml"),
+        specYaml(shadowSpec("healthy", { percent: 50, deadline: "10m" })),
+      );
+      const shadowArgs = (...more: string[]) =>
+        args(...more).map((a) => (a === "regression.yaml" ? "shadow.yaml" : a));
+      const text = runCli(shadowArgs(), dir);
+      expect(text.code, text.stderr).to.equal(0);
+      expect(text.stdout).to.include(
+        "recs/recommend (v1 → v2): 2026-11-20T10:10:00Z → 2026-11-20T10:30:00Z, starting in the shadow (50% mirrored)",
+      );
+      expect(text.stdout).to.include(
+        "2026-11-20T10:12:30Z  advance shadow → 5%: healthy in 3 of 3 checks",
+      );
+      const json = runCli(shadowArgs("--json"), dir);
+      expect(json.code, json.stderr).to.equal(0);
+      const [rollout] = JSON.parse(json.stdout).rollouts;
+      expect(rollout.shadow).to.deep.equal({
+        from: "2026-11-20T10:10:00.000Z",
+        to: "2026-11-20T10:12:30.000Z",
+        percent: 50,
+      });
+      expect(rollout.decisions[0]).to.deep.include({ action: "advance", from: "shadow", to: 5 });
+      expect(rollout.decisions[1]).to.deep.include({ action: "advance", from: 5, to: 10 });
+    });
 
     it("prints the decisions and the summary, and the same timeline as JSON", async () => {
       const text = runCli(args(), dir);

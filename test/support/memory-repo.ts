@@ -90,9 +90,12 @@ export class MemoryRepo implements GitOpsRepo {
 
 /** Per version: requests in the window, how many failed with a 5xx, and their latency (all in one bucket). */
 export interface VersionTraffic {
+  /** As the server side (`reporter="destination"`) counts them. */
   readonly requests: number;
   readonly errors: number;
   readonly latencyMs: number;
+  /** As the callers (`reporter="source"`) count them; no such series when absent. */
+  readonly source?: { readonly requests: number; readonly errors: number };
 }
 
 const BUCKETS = [25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
@@ -105,8 +108,9 @@ const BUCKETS = [25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 export function memoryMetrics(
   traffic: Record<string, VersionTraffic>,
   fail?: Error,
-): MetricsSource & { queries: string[] } {
+): MetricsSource & { queries: string[]; ranges: TimeRange[] } {
   const queries: string[] = [];
+  const ranges: TimeRange[] = [];
   const labels = (version: string) => ({
     destination_service_name: "recommender",
     destination_service_namespace: "recs",
@@ -117,13 +121,22 @@ export function memoryMetrics(
     for (let t = range.startMs; t <= range.endMs; t += range.stepMs) out.push([t, value]);
     return out;
   };
+  const counts = (version: string, reporter: string, c: { requests: number; errors: number }) => [
+    {
+      labels: { ...labels(version), reporter, response_code: "200" },
+      requests: c.requests - c.errors,
+    },
+    { labels: { ...labels(version), reporter, response_code: "503" }, requests: c.errors },
+  ];
   return {
     queries,
+    ranges,
     async query() {
       throw new Error("the cycle makes range queries only");
     },
     async queryRange(promql: string, range: TimeRange): Promise<Series[]> {
       queries.push(promql);
+      ranges.push(range);
       if (fail !== undefined) throw fail;
       return Object.entries(traffic).flatMap(([version, v]): Series[] =>
         promql.includes("istio_request_duration_milliseconds_bucket")
@@ -132,15 +145,9 @@ export function memoryMetrics(
               points: points(range, le === "+Inf" || Number(le) >= v.latencyMs ? v.requests : 0),
             }))
           : [
-              {
-                labels: { ...labels(version), reporter: "destination", response_code: "200" },
-                points: points(range, v.requests - v.errors),
-              },
-              {
-                labels: { ...labels(version), reporter: "destination", response_code: "503" },
-                points: points(range, v.errors),
-              },
-            ],
+              ...counts(version, "destination", v),
+              ...(v.source === undefined ? [] : counts(version, "source", v.source)),
+            ].map((c) => ({ labels: c.labels, points: points(range, c.requests) })),
       );
     },
   };

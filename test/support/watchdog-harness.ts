@@ -33,6 +33,8 @@ export interface HarnessOptions {
   readonly clients?: readonly ClientGroup[];
   /** More `127.0.0.1:port` targets for Prometheus to scrape, e.g. a watchdog's `--listen`. */
   readonly extraTargets?: readonly string[];
+  /** The series whose arrival in Prometheus means the scenario runs; default v2's (a dead v2 has none). */
+  readonly readyQuery?: string;
 }
 
 export interface Harness {
@@ -86,7 +88,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const prom = await startPrometheus({
     targets: [sim.target, ...(options.extraTargets ?? [])],
   });
-  await prom.waitForSeries('istio_requests_total{destination_version="v2"}', 30_000);
+  await prom.waitForSeries(
+    options.readyQuery ?? 'istio_requests_total{destination_version="v2"}',
+    30_000,
+  );
   const logs: string[] = [];
   const log: Logger = createLogger({ json: true, write: (line) => logs.push(line) });
   auditOutput("watchdog harness log", () => logs.join("\n"));

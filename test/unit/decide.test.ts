@@ -1,25 +1,10 @@
 /** decide() as DESIGN.md's table: one row per case. */
 import { expect } from "chai";
 import { type Decision, decide, isActive, nextStep, phaseOf } from "../../src/analysis/decide.js";
-import type { CheckKind, CheckResult } from "../../src/analysis/evidence.js";
+import { checkPattern } from "../support/check-pattern.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
 
-/** Results newest first, from a compact string: h healthy, b breach, i inconclusive, n nodata, e error. */
-function checks(pattern: string): CheckResult[] {
-  const kinds: Record<string, CheckKind> = {
-    h: "healthy",
-    b: "breach",
-    i: "inconclusive",
-    n: "nodata",
-    e: "error",
-  };
-  return [...pattern].map((c, i) => ({
-    kind: kinds[c] as CheckKind,
-    at: 1_000_000 - i * 10_000,
-    requests: 500,
-    measurements: [],
-  }));
-}
+const checks = (pattern: string) => checkPattern(pattern);
 
 interface Row {
   readonly name: string;

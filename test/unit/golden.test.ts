@@ -23,6 +23,10 @@ describe("golden manifests", () => {
       "multiple-matches",
       "fqdn-port",
       "external-gateway",
+      "shadow",
+      "shadow-advanced",
+      "shadow-off",
+      "shadow-v1beta1",
       "gateway-api-recommend",
       "gateway-api-matches",
       "gateway-api-gateway",
@@ -30,6 +34,8 @@ describe("golden manifests", () => {
       "gateway-api-from-config",
       "istio-all-traffic",
       "istio-spec-wins",
+      "gateway-api-shadow",
+      "gateway-api-shadow-advanced",
     ]);
   });
 

@@ -182,6 +182,39 @@ describe("loading specs", () => {
     expect(loadRollouts(["t.yaml"], { cwd: threshold }).notes).to.deep.equal([]);
   });
 
+  it("notes an inert shadow (promoted or rolled back), never refuses it", () => {
+    const shadow = { canaryWeight: 0, shadow: { deadline: "10m" } };
+    const judge = { judge: "threshold", sla: { latency: { maxMs: 150 } } };
+    const promoted = makeSpec({
+      spec: { canary: undefined, traffic: shadow, analysis: judge },
+      status: { phase: "Promoted" },
+    });
+    const rolledBack = makeSpec({
+      metadata: { name: "b" },
+      spec: { service: { host: "b-svc" }, traffic: shadow, analysis: judge },
+      status: { phase: "RolledBack" },
+    });
+    const running = makeSpec({
+      metadata: { name: "c" },
+      spec: { service: { host: "c-svc" }, traffic: shadow, analysis: judge },
+    });
+    const text = specYaml(promoted, rolledBack, running);
+    const result = loadRollouts(["r.yaml"], { cwd: repo({ "r.yaml": text }) });
+    expect(result.diagnostics).to.deep.equal([]);
+    expect(result.rollouts).to.have.length(3);
+    const lines = text.split("\n");
+    const at = (n: number) => {
+      // The position of a mapping is its first key, on the line after `shadow:`.
+      const line = lines.findIndex((l, i) => l === "    shadow:" && i > n) + 2;
+      return `r.yaml:${line}:7: spec.traffic.shadow: note: inert: `;
+    };
+    const second = lines.indexOf("  name: b");
+    expect(result.notes).to.deep.equal([
+      `${at(0)}there is no spec.canary (promoted or not started), so nothing is mirrored`,
+      `${at(second)}status.phase is RolledBack, so nothing is mirrored; remove status to run the shadow again`,
+    ]);
+  });
+
   it("passes over symbolic links inside a directory, with a note", () => {
     const outside = join(root, "outside.yaml");
     writeFileSync(outside, specYaml(other("z", "z-svc")));

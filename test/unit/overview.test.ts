@@ -469,3 +469,52 @@ describe("the HTTP server's routes", () => {
     }
   });
 });
+
+describe("overview of a shadow", () => {
+  const shadow = makeRollout(
+    makeSpec({ spec: { traffic: { canaryWeight: 0, shadow: { deadline: "10m" } } } }),
+  );
+  const ended = (action: "advance" | "rollback", weight: number) =>
+    makeRollout(
+      makeSpec({
+        spec: { traffic: { canaryWeight: weight, shadow: { deadline: "10m" } } },
+        status: {
+          phase: action === "advance" ? "Progressing" : "RolledBack",
+          lastDecision: { action, at: new Date(T0).toISOString(), from: "shadow" },
+        },
+      }),
+    );
+
+  it("shows the phase Shadow, with its own colour", () => {
+    const state = new OverviewState();
+    state.update(cycle({ rollouts: [shadow] }), T0);
+    const data = state.data(10);
+    expect(data.rollouts.map((r) => [r.phase, r.weight, r.step])).to.deep.equal([["Shadow", 0, 0]]);
+    expect(renderOverview(data)).to.contain('<td class="phase phase-Shadow">Shadow</td>');
+  });
+
+  it("names a shadow's end as its commit subject does, from the watchdog or from the spec", () => {
+    const advance: Decision = {
+      action: "advance",
+      from: 0,
+      to: 5,
+      basis: [check("healthy", T0)],
+      fromShadow: true,
+    };
+    expect(latestDecision(shadow, { decision: advance, reason: "r" } as never)?.change).to.equal(
+      "shadow → 5%",
+    );
+    const off: Decision = {
+      action: "rollback",
+      from: 0,
+      to: 0,
+      basis: [check("nodata", T0)],
+      fromShadow: true,
+    };
+    expect(latestDecision(shadow, { decision: off, reason: "r" } as never)?.change).to.equal(
+      "shadow → off",
+    );
+    expect(latestDecision(ended("advance", 5), undefined)?.change).to.equal("shadow → 5%");
+    expect(latestDecision(ended("rollback", 0), undefined)?.change).to.equal("shadow → off");
+  });
+});

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { escapeHtml } from "../../src/report/html.js";
 import { renderReport } from "../../src/report/render-report.js";
 import type { ReportData } from "../../src/report/report-data.js";
+import { statusReport } from "../../src/report/status-report.js";
 import {
   formatTick,
   formatTimeTick,
@@ -16,6 +17,7 @@ import {
   timeTicks,
   valueAxis,
 } from "../../src/report/svg-chart.js";
+import { makeRollout, makeSpec } from "../support/make-spec.js";
 
 const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
 const MIN = 60_000;
@@ -447,5 +449,83 @@ describe("report: the page", () => {
     expect(escapeHtml(`a & b < c > d "e" 'f'`)).to.equal(
       "a &amp; b &lt; c &gt; d &quot;e&quot; &#39;f&#39;",
     );
+  });
+});
+
+describe("report: the shadow phase", () => {
+  const shadowed = base({
+    weight: [
+      { at: T0, weight: 0 },
+      { at: T0 + 4 * MIN, weight: 5 },
+    ],
+    decisions: [
+      {
+        at: T0 + 4 * MIN,
+        action: "advance",
+        from: 0,
+        to: 5,
+        reason: "healthy in 3 of 3 checks in the shadow (50% of requests mirrored)",
+        fromShadow: true,
+      },
+    ],
+    shadow: { fromMs: T0, toMs: T0 + 4 * MIN, percent: 50 },
+  });
+
+  it("draws a band over the shadow on every chart, up to the decision that ended it", () => {
+    const page = renderReport(shadowed);
+    expect(count(page, 'data-band="shadow"')).to.equal(3);
+    expect(page).to.contain("shadow: 50% of requests mirrored to v2, no users served by it");
+    const widths = [
+      ...page.matchAll(/data-band="shadow">.*?<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g),
+    ];
+    // Four of the nine minutes: the band ends where the shadow did.
+    const plot = 960 - 64 - 24;
+    for (const m of widths) expect(Number(m[2])).to.be.closeTo((plot * 4) / 9, 1);
+  });
+
+  it("labels the decision that ends a shadow as its commit subject does", () => {
+    const page = renderReport(shadowed);
+    expect(page).to.contain(">advance shadow→5%</text>");
+    expect(page).to.contain("<td>shadow → 5%</td>");
+    const off = renderReport(
+      base({
+        decisions: [
+          { at: T0 + 6 * MIN, action: "rollback", from: 0, to: 0, reason: "r", fromShadow: true },
+        ],
+        shadow: { fromMs: T0, toMs: T0 + 6 * MIN, percent: 100 },
+      }),
+    );
+    expect(off).to.contain(">rollback shadow→off</text>");
+    expect(off).to.contain("<td>shadow → off</td>");
+  });
+
+  it("status --report draws a running shadow from its start, known from its deadline", () => {
+    const rollout = makeRollout(
+      makeSpec({
+        spec: { traffic: { canaryWeight: 0, shadow: { percent: 50, deadline: "10m" } } },
+      }),
+    );
+    const empty = { stable: [], canary: [] };
+    const data = statusReport(
+      rollout,
+      {
+        rollout: "recs/recommend",
+        weight: 0,
+        decision: { action: "hold", reason: "shadow: healthy in 1 of 3 checks needed to advance" },
+        reason: "shadow: healthy in 1 of 3 checks needed to advance",
+        checks: [],
+        shadowDeadlineMs: T0 + 12 * MIN,
+      },
+      { times: [], latencyMs: empty, errorRate: empty },
+      { fromMs: T0, toMs: T0 + 9 * MIN },
+      "Shadow",
+    );
+    expect(data.shadow).to.deep.equal({ fromMs: T0 + 2 * MIN, percent: 50 });
+    expect(data.summary).to.match(/^Shadow at 0% as of /);
+    expect(count(renderReport(data), 'data-band="shadow"')).to.equal(3);
+  });
+
+  it("draws no band without a shadow", () => {
+    expect(renderReport(base())).to.not.contain('data-band="shadow"');
   });
 });

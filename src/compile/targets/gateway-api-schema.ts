@@ -73,6 +73,13 @@ interface RouteSpec {
       queryParams?: { name: string }[];
     }[];
     backendRefs?: { group?: string; kind?: string; port?: number }[];
+    filters?: {
+      requestMirror?: {
+        backendRef: { group?: string; kind?: string; port?: number };
+        percent?: number;
+        fraction?: { numerator: number; denominator?: number };
+      };
+    }[];
   }[];
 }
 
@@ -102,6 +109,25 @@ function celProblems(spec: RouteSpec): string[] {
       ) {
         problems.push(`/spec/rules/${r}/backendRefs/${b}: Must have port for Service reference`);
       }
+    });
+    rule.filters?.forEach((filter, f) => {
+      const mirror = filter.requestMirror;
+      if (mirror === undefined) return;
+      const at = `/spec/rules/${r}/filters/${f}/requestMirror`;
+      const ref = mirror.backendRef;
+      if (
+        (ref.group ?? "") === "" &&
+        (ref.kind ?? "Service") === "Service" &&
+        ref.port === undefined
+      )
+        problems.push(`${at}/backendRef: Must have port for Service reference`);
+      if (mirror.percent !== undefined && mirror.fraction !== undefined)
+        problems.push(
+          `${at}: Only one of percent or fraction may be specified in HTTPRequestMirrorFilter`,
+        );
+      const fraction = mirror.fraction;
+      if (fraction !== undefined && fraction.numerator > (fraction.denominator ?? 100))
+        problems.push(`${at}/fraction: numerator must be less than or equal to denominator`);
     });
     rule.matches?.forEach((match, m) => {
       const at = `/spec/rules/${r}/matches/${m}`;

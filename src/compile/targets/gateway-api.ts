@@ -23,6 +23,7 @@
  * anything a spec can reach in `rollout/gateway-api-checks.ts`, and any
  * CEL rule the output can reach in `gateway-api-schema.ts`.
  */
+import { inShadow } from "../../analysis/decide.js";
 import {
   canonicalRevision,
   canonicalService,
@@ -173,11 +174,47 @@ function rolloutRule(rollout: Rollout, matches: readonly HttpRouteMatch[]): obje
     ...(rollout.route.timeout === undefined
       ? {}
       : { timeouts: { request: rollout.route.timeout } }),
+    ...shadowFilters(rollout),
     backendRefs: [
       backendRef(rollout, rollout.stable, 100 - weight),
       ...(rollout.canary === undefined ? [] : [backendRef(rollout, rollout.canary, weight)]),
     ],
   };
+}
+
+/**
+ * Only while the shadow runs: a RequestMirror filter copying the rule's
+ * requests to the canary's Service (standard channel, Extended support).
+ * Once the canary serves users, or is gone, nothing is mirrored.
+ */
+function shadowFilters(rollout: Rollout): { filters?: object[] } {
+  const { canary } = rollout;
+  const shadow = rollout.traffic.shadow;
+  if (canary === undefined || shadow === undefined || !inShadow(rollout)) return {};
+  const { weight: _, ...mirrorRef } = backendRef(rollout, canary, 0) as { weight: number };
+  return {
+    filters: [
+      {
+        type: "RequestMirror",
+        requestMirror: { backendRef: mirrorRef, ...mirrorShare(shadow.percent) },
+      },
+    ],
+  };
+}
+
+/**
+ * `percent` is a whole number 0–100 here; a fractional share becomes
+ * `fraction` with a power-of-ten denominator (12.5 → 125/1000), up to six
+ * decimals.
+ */
+export function mirrorShare(
+  percent: number,
+): { percent: number } | { fraction: { numerator: number; denominator: number } } {
+  if (Number.isInteger(percent)) return { percent };
+  let scale = 10;
+  while (scale < 1_000_000 && Math.abs(Math.round(percent * scale) - percent * scale) > 1e-6)
+    scale *= 10;
+  return { fraction: { numerator: Math.round(percent * scale), denominator: 100 * scale } };
 }
 
 function backendRef(rollout: Rollout, subset: Subset, weight: number): object {

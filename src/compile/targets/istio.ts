@@ -9,6 +9,7 @@
  * or fields to templates/virtualservice.json.hbs. Routes are first-match, so
  * a route that must win (pinned clients) goes before the rollout route.
  */
+import { inShadow } from "../../analysis/decide.js";
 import type { Rollout, Subset } from "../../rollout/types.js";
 import {
   MANAGED_BY_LABEL,
@@ -119,5 +120,14 @@ function viewOf(rollout: Rollout, apiVersion: IstioApiVersion): object {
       rollout.canary === undefined
         ? null
         : { ...rollout.canary, destination: destination(rollout.canary.name), weight },
+    // Only while the shadow runs: once the canary serves users, or is gone, nothing is mirrored.
+    // `mirror` + `mirrorPercentage` rather than `mirrors` (Istio ≥ 1.19): both API versions and older Istios accept it.
+    mirror:
+      rollout.canary !== undefined && inShadow(rollout)
+        ? {
+            destination: destination(rollout.canary.name),
+            percentage: { value: rollout.traffic.shadow?.percent ?? 100 },
+          }
+        : null,
   };
 }
