@@ -5,6 +5,7 @@
  * says when there is nothing to do, and names its commit as DESIGN.md's
  * subjects do.
  */
+import { inShadow } from "../analysis/decide.js";
 import { commitSubject } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
 import { applyDecisionEdit, setPausedEdit } from "../rollout/edit.js";
@@ -38,11 +39,16 @@ export function nothingToDo(rollout: Rollout, action: ManualAction): string | un
       if (rollout.canary === undefined) return `${id} has no canary to ${action}`;
       if (phase === "RolledBack" || phase === "Promoted")
         return `${id} is already ${phase}; to start again, set spec.traffic.canaryWeight and remove status`;
-      if (action === "abort" && rollout.traffic.canaryWeight === 0)
+      if (action === "abort" && rollout.traffic.canaryWeight === 0 && !inShadow(rollout))
         return `${id} has not started (canaryWeight 0): nothing to abort`;
       return undefined;
     }
   }
+}
+
+/** Where the rollout stands, as subjects say it: `at 10%`, or `in shadow` before any user is served by the canary. */
+function standing(rollout: Rollout): string {
+  return inShadow(rollout) ? "in shadow" : `at ${rollout.traffic.canaryWeight}%`;
 }
 
 /** The commit subject, in DESIGN.md's form. */
@@ -52,9 +58,9 @@ export function manualSubject(rollout: Rollout, action: ManualAction): string {
   switch (action) {
     case "pause":
     case "resume":
-      return `${action} ${id}: at ${weight}%`;
+      return `${action} ${id}: ${standing(rollout)}`;
     case "abort":
-      return `abort ${id}: ${weight}% → 0%`;
+      return inShadow(rollout) ? `abort ${id}: shadow → off` : `abort ${id}: ${weight}% → 0%`;
     case "promote":
       // The watchdog's own subject: a person's promotion reads the same in the log.
       return commitSubject(rollout, { action: "promote", from: weight, basis: [] });
@@ -81,7 +87,7 @@ export function manualMessage(rollout: Rollout, request: ManualRequest): string 
   return [
     manualSubject(rollout, request.action),
     "",
-    `${DONE[request.action]} by ${request.author} with meshcanary ${request.action}, at ${rollout.traffic.canaryWeight}%.`,
+    `${DONE[request.action]} by ${request.author} with meshcanary ${request.action}, ${standing(rollout)}.`,
     ...(request.reason === undefined ? [] : ["", `Reason: ${request.reason}`]),
     "",
     EFFECT[request.action],
@@ -92,14 +98,23 @@ export function manualMessage(rollout: Rollout, request: ManualRequest): string 
 }
 
 /** The status a person's promote or abort writes: like the watchdog's, with who did it as the reason. */
-function manualStatus(request: ManualRequest, verb: "promoted" | "aborted"): RolloutStatus {
+function manualStatus(
+  rollout: Rollout,
+  request: ManualRequest,
+  verb: "promoted" | "aborted",
+): RolloutStatus {
   const at = new Date(request.atMs).toISOString();
   const why = request.reason === undefined ? "" : `: ${request.reason}`;
   return {
     phase: verb === "promoted" ? "Promoted" : "RolledBack",
     stepStartedAt: at,
     reason: `${verb} by ${request.author}${why}`,
-    lastDecision: { action: verb === "promoted" ? "promote" : "rollback", at },
+    lastDecision: {
+      action: verb === "promoted" ? "promote" : "rollback",
+      at,
+      // As the watchdog's own end of a shadow records it, so status and backtest read it alike.
+      ...(inShadow(rollout) ? { from: "shadow" as const } : {}),
+    },
   };
 }
 
@@ -122,7 +137,7 @@ export function applyManual(text: string, rollout: Rollout, request: ManualReque
         documentIndex,
         {
           canaryWeight: 0,
-          status: manualStatus(request, "promoted"),
+          status: manualStatus(rollout, request, "promoted"),
           ...(rollout.canary === undefined ? {} : { promote: rollout.canary }),
         },
         file,
@@ -132,7 +147,7 @@ export function applyManual(text: string, rollout: Rollout, request: ManualReque
       edited = applyDecisionEdit(
         text,
         documentIndex,
-        { canaryWeight: 0, status: manualStatus(request, "aborted") },
+        { canaryWeight: 0, status: manualStatus(rollout, request, "aborted") },
         file,
       );
       break;
