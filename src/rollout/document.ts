@@ -22,12 +22,21 @@ export interface RolloutDocument {
     readonly gateways?: readonly string[];
     readonly route: {
       readonly match: readonly HttpMatchRequest[];
+      readonly canaryMatch?: readonly HttpMatchRequest[];
       readonly timeout?: string;
       readonly retries?: Readonly<Record<string, unknown>>;
     };
     readonly stable: Subset;
     readonly canary?: Subset;
-    readonly traffic?: { readonly canaryWeight?: number; readonly steps?: readonly number[] };
+    readonly traffic?: {
+      readonly canaryWeight?: number;
+      readonly steps?: readonly number[];
+      readonly sessionAffinity?: {
+        readonly cookieName: string;
+        readonly maxAge?: string;
+        readonly stableCookieName?: string;
+      };
+    };
     readonly analysis?: {
       readonly interval?: string;
       readonly window?: string;

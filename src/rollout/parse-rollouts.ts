@@ -8,6 +8,7 @@ import type { Diagnostic } from "../errors.js";
 import type { LocatedRollout } from "./cross-checks.js";
 import type { RolloutDocument } from "./document.js";
 import { identify } from "./document-identity.js";
+import { inertNotes } from "./inert-notes.js";
 import { resolveRollout } from "./resolve.js";
 import { checkSchema, type SpecIssue } from "./schema-check.js";
 import { checkSemantics } from "./semantic-checks.js";
@@ -95,6 +96,7 @@ export function parseRollouts(file: string, relativePath: string, text: string):
     result.rollouts.push({ rollout, source });
     const note = bucketNote(rollout, source, file);
     if (note !== undefined) result.notes.push(note);
+    result.notes.push(...inertNotes(rollout, source, file));
   }
   return result;
 }

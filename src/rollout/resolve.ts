@@ -1,7 +1,14 @@
 /** Applies DESIGN.md's defaults to a valid document. Pure; nothing is written back. */
 import type { RolloutDocument } from "./document.js";
 import { parseDuration } from "./duration.js";
-import { DEFAULT_SELECTORS, DEFAULT_STEPS, type Rollout, type RolloutSource } from "./types.js";
+import {
+  DEFAULT_SELECTORS,
+  DEFAULT_SESSION_MAX_AGE,
+  DEFAULT_STEPS,
+  type Rollout,
+  type RolloutSource,
+  type SessionAffinity,
+} from "./types.js";
 
 export function resolveRollout(doc: RolloutDocument, source: RolloutSource): Rollout {
   const { spec } = doc;
@@ -22,6 +29,7 @@ export function resolveRollout(doc: RolloutDocument, source: RolloutSource): Rol
     traffic: {
       canaryWeight: spec.traffic?.canaryWeight ?? 0,
       steps: spec.traffic?.steps ?? DEFAULT_STEPS,
+      ...sessionAffinityOf(spec.traffic?.sessionAffinity),
     },
     analysis: {
       interval,
@@ -50,5 +58,26 @@ export function resolveRollout(doc: RolloutDocument, source: RolloutSource): Rol
       selectors: { ...DEFAULT_SELECTORS, ...analysis.selectors },
     },
     ...(doc.status === undefined ? {} : { status: doc.status }),
+  };
+}
+
+type AffinityDocument = NonNullable<
+  NonNullable<RolloutDocument["spec"]["traffic"]>["sessionAffinity"]
+>;
+
+function sessionAffinityOf(affinity: AffinityDocument | undefined): {
+  sessionAffinity?: SessionAffinity;
+} {
+  if (affinity === undefined) return {};
+  const maxAge = affinity.maxAge ?? DEFAULT_SESSION_MAX_AGE;
+  return {
+    sessionAffinity: {
+      cookieName: affinity.cookieName,
+      maxAge,
+      maxAgeSeconds: Math.round((parseDuration(maxAge) as number) / 1000),
+      ...(affinity.stableCookieName === undefined
+        ? {}
+        : { stableCookieName: affinity.stableCookieName }),
+    },
   };
 }

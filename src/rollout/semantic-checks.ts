@@ -2,6 +2,7 @@
  * Checks one document beyond what JSON Schema can say. Runs only on documents
  * that passed the schema, so every field has the type the schema promised.
  */
+import { canaryMatchMerges, sessionAffinityValid } from "./affinity-checks.js";
 import type { RolloutDocument } from "./document.js";
 import type { SpecIssue } from "./schema-check.js";
 import { CUSTOM_METRIC_PLACEHOLDERS } from "./types.js";
@@ -94,7 +95,14 @@ const customMetrics: Check = (doc) => {
   return issues;
 };
 
-const CHECKS: readonly Check[] = [stepsIncrease, weightNeedsCanary, canaryDiffers, customMetrics];
+const CHECKS: readonly Check[] = [
+  stepsIncrease,
+  weightNeedsCanary,
+  canaryDiffers,
+  customMetrics,
+  canaryMatchMerges,
+  sessionAffinityValid,
+];
 
 export function checkSemantics(doc: RolloutDocument): SpecIssue[] {
   return CHECKS.flatMap((check) => check(doc));

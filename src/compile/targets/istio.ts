@@ -5,6 +5,7 @@
  * templates/*.json.hbs and checked against Istio's schema.
  */
 import type { Rollout, Subset } from "../../rollout/types.js";
+import { affinityPlan, ROUTE_NAME } from "../affinity-plan.js";
 import {
   MANAGED_BY_LABEL,
   type Manifest,
@@ -78,6 +79,7 @@ export function serviceOf(rollout: Rollout): ServiceIdentity {
 
 function viewOf(rollout: Rollout, apiVersion: IstioApiVersion): object {
   const weight = rollout.canary === undefined ? 0 : rollout.traffic.canaryWeight;
+  const plan = affinityPlan(rollout);
   const destination = (subset: string) => ({
     host: rollout.service.host,
     subset,
@@ -98,14 +100,34 @@ function viewOf(rollout: Rollout, apiVersion: IstioApiVersion): object {
     match: rollout.route.match,
     timeout: rollout.route.timeout ?? null,
     retries: rollout.route.retries ?? null,
+    routeName: ROUTE_NAME,
     stable: {
       ...rollout.stable,
       destination: destination(rollout.stable.name),
       weight: 100 - weight,
+      headers: responseCookie(plan.stableSetCookie),
     },
     canary:
       rollout.canary === undefined
         ? null
-        : { ...rollout.canary, destination: destination(rollout.canary.name), weight },
+        : {
+            ...rollout.canary,
+            destination: destination(rollout.canary.name),
+            weight,
+            headers: responseCookie(plan.canarySetCookie),
+          },
+    ahead: plan.ahead.map((route) => ({
+      name: route.name,
+      match: route.match,
+      destination: destination(
+        route.to === "canary" ? (rollout.canary as Subset).name : rollout.stable.name,
+      ),
+      headers: responseCookie(route.setCookie),
+    })),
   };
+}
+
+/** A destination's `headers` adding one response `Set-Cookie`, or null (strict templates need the key). */
+function responseCookie(value: string | undefined): object | null {
+  return value === undefined ? null : { response: { add: { "set-cookie": value } } };
 }
