@@ -78,6 +78,10 @@ function backtestFixture(): ReportData {
     times,
     latencyMs: { stable: latStable, canary: latCanary },
     errorRate: { stable: errStable, canary: errCanary },
+    requests: {
+      stable: errStable.map((e) => (e === null ? null : 950)),
+      canary: errCanary.map((e) => (e === null ? null : 50)),
+    },
     weight: [
       { at: T0, weight: 5 },
       { at: at(20), weight: 10 },
