@@ -11,7 +11,7 @@ import { locate, type PathSegment, type SourceDocument } from "./yaml-source.js"
 interface InertField {
   readonly path: readonly PathSegment[];
   readonly present: (rollout: Rollout) => boolean;
-  /** What the compiled output does instead, after "the canary is <state>: ". */
+  /** What the compiled output does instead, after "inert: <why>, so ". */
   readonly instead: (rollout: Rollout) => string;
 }
 
@@ -32,15 +32,14 @@ const FIELDS: readonly InertField[] = [
 ];
 
 function state(rollout: Rollout): string {
-  if (rollout.status?.phase === "RolledBack") return "now that the canary is rolled back";
-  if (rollout.status?.phase === "Promoted") return "now that the canary is promoted";
-  return "while there is no spec.canary";
+  if (rollout.canary === undefined) return "there is no spec.canary (promoted or not started)";
+  return `status.phase is ${rollout.status?.phase}`;
 }
 
 export function inertNotes(rollout: Rollout, source: SourceDocument, file: string): string[] {
   if (canaryInPlay(rollout)) return [];
   return FIELDS.filter((f) => f.present(rollout)).map((f) => {
     const { line, col } = locate(source, f.path);
-    return `${file}:${line}:${col}: ${f.path.join(".")}: inert ${state(rollout)}: ${f.instead(rollout)}`;
+    return `${file}:${line}:${col}: ${f.path.join(".")}: note: inert: ${state(rollout)}, so ${f.instead(rollout)}`;
   });
 }

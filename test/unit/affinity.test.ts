@@ -287,11 +287,24 @@ describe("canaryMatch and sessionAffinity once the canary is gone", () => {
     const notes = parsed.notes.filter((n) => n.includes("inert"));
     expect(notes).to.have.length(2);
     expect(notes[0]).to.match(
-      /^r\.yaml:\d+:\d+: spec\.route\.canaryMatch: inert now that the canary is promoted: no pinned route is compiled/,
+      /^r\.yaml:\d+:\d+: spec\.route\.canaryMatch: note: inert: there is no spec\.canary \(promoted or not started\), so no pinned route is compiled/,
     );
     expect(notes[1]).to.match(
-      /^r\.yaml:\d+:\d+: spec\.traffic\.sessionAffinity: inert now that the canary is promoted/,
+      /^r\.yaml:\d+:\d+: spec\.traffic\.sessionAffinity: note: inert: there is no spec\.canary/,
     );
+  });
+
+  it("after a rollback, notes that pinned clients are off and cookie holders go to the stable", () => {
+    const back = strategySpec(
+      { traffic: { canaryWeight: 0, sessionAffinity: AFFINITY } },
+      { phase: "RolledBack" },
+    );
+    const parsed = parseRollouts("r.yaml", "r.yaml", specYaml(back));
+    expect(parsed.diagnostics).to.deep.equal([]);
+    expect(parsed.notes.filter((n) => n.includes("inert"))).to.deep.equal([
+      "r.yaml:17:7: spec.route.canaryMatch: note: inert: status.phase is RolledBack, so no pinned route is compiled; the field is kept for the next canary",
+      "r.yaml:32:7: spec.traffic.sessionAffinity: note: inert: status.phase is RolledBack, so no sticky route is compiled: everyone goes to the stable, and a client holding the canary cookie has it deleted",
+    ]);
   });
 
   it("notes nothing while the canary is in play", () => {
