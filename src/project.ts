@@ -8,7 +8,12 @@ import type { IstioApiVersion } from "./compile/targets/istio.js";
 import { ExitCode, InvalidSpecError, MeshcanaryError } from "./errors.js";
 import { type OutputPlan, planOutput } from "./output/write-output.js";
 import { loadRollouts } from "./rollout/load.js";
-import { ROLLOUT_API_VERSION, ROLLOUT_KIND, type Rollout } from "./rollout/types.js";
+import {
+  type RepositoryDefaults,
+  ROLLOUT_API_VERSION,
+  ROLLOUT_KIND,
+  type Rollout,
+} from "./rollout/types.js";
 
 export interface ProjectSettings {
   /** Spec files or directories. */
@@ -16,6 +21,8 @@ export interface ProjectSettings {
   /** Output directory. */
   readonly out: string;
   readonly apiVersion: IstioApiVersion;
+  /** meshcanary.yaml's defaults for what specs leave out (the routing target). */
+  readonly defaults?: RepositoryDefaults;
   readonly prune?: boolean;
   readonly cwd?: string;
 }
@@ -30,8 +37,9 @@ export interface CompiledProject {
 export function loadValidRollouts(
   specs: readonly string[],
   cwd?: string,
+  defaults: RepositoryDefaults = {},
 ): { rollouts: Rollout[]; notes: string[] } {
-  const loaded = loadRollouts(specs, cwd === undefined ? {} : { cwd });
+  const loaded = loadRollouts(specs, { ...(cwd === undefined ? {} : { cwd }), defaults });
   if (loaded.diagnostics.length > 0) throw new InvalidSpecError(loaded.diagnostics);
   if (loaded.rollouts.length === 0) {
     throw new MeshcanaryError(
@@ -51,7 +59,7 @@ export function noRolloutsMessage(specs: readonly string[], skipped: readonly st
 }
 
 export function compileProject(settings: ProjectSettings): CompiledProject {
-  const { rollouts, notes } = loadValidRollouts(settings.specs, settings.cwd);
+  const { rollouts, notes } = loadValidRollouts(settings.specs, settings.cwd, settings.defaults);
   const options: CompileOptions = { apiVersion: settings.apiVersion };
   const files = compileRollouts(rollouts, options);
   const plan = planOutput(settings.out, files, { prune: settings.prune === true });

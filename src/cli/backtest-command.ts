@@ -13,6 +13,7 @@ import {
   summarize,
 } from "../backtest/replay.js";
 import { timelineJson, timelineReport } from "../backtest/to-report.js";
+import { loadProjectConfig, repositoryDefaults } from "../config/project-config.js";
 import { InvalidSpecError, UsageError } from "../errors.js";
 import { PrometheusClient } from "../prometheus/client.js";
 import { renderReport } from "../report/render-report.js";
@@ -56,7 +57,8 @@ export async function backtestCommand(
   const cwd = process.cwd();
   // The texts as validated, kept for the replay's edits (no second read that could differ).
   const read: SpecCache = new Map();
-  const loaded = loadRollouts(paths, { cwd, cache: read });
+  const defaults = repositoryDefaults(loadProjectConfig(cwd));
+  const loaded = loadRollouts(paths, { cwd, cache: read, defaults });
   if (loaded.diagnostics.length > 0) throw new InvalidSpecError(loaded.diagnostics);
   for (const note of loaded.notes) io.note(note);
   const chosen = rolloutsOfValidFiles(loaded).filter(

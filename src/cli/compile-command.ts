@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { compileRollouts } from "../compile/compile.js";
 import {
   loadProjectConfig,
+  repositoryDefaults,
   resolveApiVersion,
   resolveSpecPaths,
 } from "../config/project-config.js";
@@ -31,6 +32,7 @@ export function compileCommand(paths: readonly string[], flags: CompileFlags, io
     specs,
     out,
     apiVersion: resolveApiVersion(flags.apiVersion, config),
+    defaults: repositoryDefaults(config),
     prune: flags.prune === true,
     cwd,
   });
@@ -63,7 +65,11 @@ export function validateCommand(
 ): void {
   const cwd = process.cwd();
   const config = loadProjectConfig(cwd, flags.config);
-  const { rollouts, notes } = loadValidRollouts(resolveSpecPaths(paths, config.specs), cwd);
+  const { rollouts, notes } = loadValidRollouts(
+    resolveSpecPaths(paths, config.specs),
+    cwd,
+    repositoryDefaults(config),
+  );
   for (const note of notes) io.note(note);
   // Compiling in memory also proves the manifests pass Istio's schema.
   compileRollouts(rollouts, { apiVersion: resolveApiVersion(flags.apiVersion, config) });

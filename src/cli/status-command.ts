@@ -5,7 +5,8 @@
 import { isActive, phaseOf, stepOf } from "../analysis/decide.js";
 import { describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
-import { repoSpecs } from "../config/watch-settings.js";
+import { loadProjectConfig, repositoryDefaults } from "../config/project-config.js";
+import { repoDefaults, repoSpecs } from "../config/watch-settings.js";
 import { evaluateRollouts, filesNeedingHistory, type RolloutOutcome } from "../engine/evaluate.js";
 import { ExitCode, formatDiagnostic, UsageError } from "../errors.js";
 import { GitWorkingCopy } from "../gitops/repo.js";
@@ -95,7 +96,10 @@ export async function statusCommand(
     specs = repoSpecs(repo.dir, flags.specs);
   }
   if (specs.length === 0) throw new UsageError("give spec paths, or --repo");
-  const loaded = loadRollouts(specs, { cwd });
+  // meshcanary.yaml's target decides the default selectors of specs that name none.
+  const defaults =
+    repo === undefined ? repositoryDefaults(loadProjectConfig(cwd)) : repoDefaults(repo.dir);
+  const loaded = loadRollouts(specs, { cwd, defaults });
   for (const d of loaded.diagnostics) io.error(formatDiagnostic(d));
   const rollouts = rolloutsOfValidFiles(loaded).filter(
     (r) => flags.rollout === undefined || rolloutId(r) === flags.rollout,

@@ -37,10 +37,9 @@ export interface AffinityPlan {
   readonly canarySetCookie?: string;
 }
 
-/** The weighted route's name; the plan's routes are named after it. */
-export const ROUTE_NAME = "rollout";
-
-export function affinityPlan(rollout: Rollout, routeName = ROUTE_NAME): AffinityPlan {
+/** The plan's routes are named after the weighted route (`route.name`). */
+export function affinityPlan(rollout: Rollout): AffinityPlan {
+  const routeName = rollout.route.name;
   const base = rollout.route.match;
   const affinity = rollout.traffic.sessionAffinity;
   const value = sessionCookieValue(rollout);

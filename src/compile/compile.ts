@@ -11,7 +11,7 @@
 import { TemplateError } from "../errors.js";
 import type { Rollout } from "../rollout/types.js";
 import { canonicalYaml } from "./canonical.js";
-import type { Manifest, RoutingTarget } from "./target.js";
+import type { Manifest, RoutingTarget, TargetManifest } from "./target.js";
 import { targetOf } from "./targets/index.js";
 
 export interface CompileOptions {
@@ -44,7 +44,7 @@ export function compileRollout(rollout: Rollout, options: CompileOptions = {}): 
   const head = header(rollout.source.relativePath);
   const manifests = target
     .manifests(rollout, options)
-    .map(({ file, manifest }) => ({ file, manifest: checked(target, manifest, rollout) }));
+    .map((m) => ({ file: m.file, manifest: checked(target, m, rollout) }));
   return [
     ...manifests.map(({ file, manifest }) => ({
       path: `${dir}/${file}`,
@@ -83,10 +83,13 @@ function kustomization(resources: readonly string[]): object {
   return { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources };
 }
 
-/** The target decides the name and namespace; anything else means the input changed the structure. */
-function checked(target: RoutingTarget, m: Manifest, rollout: Rollout): Manifest {
-  if (m?.metadata?.name !== rollout.name || m.metadata.namespace !== rollout.namespace) {
-    throw new TemplateError(`rendered ${m?.kind} does not name ${rolloutDir(rollout)}`);
+/** The spec decides the name and namespace; anything else means the input changed the structure. */
+function checked(target: RoutingTarget, entry: TargetManifest, rollout: Rollout): Manifest {
+  const m = entry.manifest;
+  if (m?.metadata?.name !== entry.name || m.metadata.namespace !== rollout.namespace) {
+    throw new TemplateError(
+      `rendered ${m?.kind} for ${rolloutDir(rollout)} is not named ${rollout.namespace}/${entry.name}`,
+    );
   }
   const problems = target.schemaProblems(m);
   if (problems.length > 0) {

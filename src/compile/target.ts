@@ -33,9 +33,17 @@ export interface TargetOptions {
   readonly apiVersion?: string;
 }
 
+/** One manifest of a rollout: its file inside the rollout's directory and the name the spec gives it. */
+export interface TargetManifest {
+  readonly file: string;
+  /** The name the manifest must carry, decided from the spec before rendering (checked after). */
+  readonly name: string;
+  readonly manifest: Manifest;
+}
+
 export interface RoutingTarget {
-  /** The manifests routing this rollout's traffic, by file name inside the rollout's directory. */
-  manifests(rollout: Rollout, options: TargetOptions): { file: string; manifest: Manifest }[];
+  /** The manifests routing this rollout's traffic. */
+  manifests(rollout: Rollout, options: TargetOptions): TargetManifest[];
   /** Problems as `path: message` lines against the target's own schema; empty when valid. */
   schemaProblems(manifest: Manifest): string[];
   /** The label values that select the rollout's series in the target's telemetry. */

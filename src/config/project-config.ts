@@ -1,6 +1,6 @@
 /**
  * meshcanary.yaml: optional settings at the GitOps repo root (specs, out,
- * apiVersion) shared by `compile` and `watch`. Found in the working directory
+ * apiVersion, target) shared by `compile` and `watch`. Found in the working directory
  * or the nearest ancestor up to the repository root.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -15,6 +15,7 @@ import { readPackageJson } from "../package-files.js";
 import { displayPath } from "../rollout/load.js";
 import { toDiagnostic } from "../rollout/parse-rollouts.js";
 import { checkWith, createAjv } from "../rollout/schema-check.js";
+import type { RepositoryDefaults, RoutingTargetName } from "../rollout/types.js";
 import { parseYamlFile } from "../rollout/yaml-source.js";
 
 export const CONFIG_FILE = "meshcanary.yaml";
@@ -27,6 +28,8 @@ export interface ProjectConfig {
   /** Absolute output directory. */
   readonly out?: string;
   readonly apiVersion?: IstioApiVersion;
+  /** The routing target of rollouts whose spec names none. */
+  readonly target?: RoutingTargetName;
 }
 
 export function findConfigFile(cwd: string): string | undefined {
@@ -57,6 +60,7 @@ interface RawConfig {
   specs?: string | string[];
   out?: string;
   apiVersion?: string;
+  target?: RoutingTargetName;
 }
 
 export function parseProjectConfig(
@@ -91,7 +95,13 @@ export function parseProjectConfig(
     ...(specs === undefined ? {} : { specs }),
     ...(data.out === undefined ? {} : { out: resolve(baseDir, data.out) }),
     ...(data.apiVersion === undefined ? {} : { apiVersion: normalizeApiVersion(data.apiVersion) }),
+    ...(data.target === undefined ? {} : { target: data.target }),
   };
+}
+
+/** What meshcanary.yaml fills in for specs that leave it out: the routing target (the spec's wins). */
+export function repositoryDefaults(config: Pick<ProjectConfig, "target">): RepositoryDefaults {
+  return config.target === undefined ? {} : { target: config.target };
 }
 
 /** The one apiVersion rule, for `compile`, `validate` and `watch`: `--api-version`, else meshcanary.yaml's, else networking.istio.io/v1. */

@@ -7,12 +7,19 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { IstioApiVersion } from "../compile/targets/istio.js";
 import { UsageError } from "../errors.js";
+import type { RepositoryDefaults } from "../rollout/types.js";
 import {
   CONFIG_FILE,
   type ProjectConfig,
   parseProjectConfig,
+  repositoryDefaults,
   resolveApiVersion,
 } from "./project-config.js";
+
+/** meshcanary.yaml's defaults for the specs of a repository checkout (`status --repo`). */
+export function repoDefaults(repoDir: string): RepositoryDefaults {
+  return repositoryDefaults(repoConfig(repoDir));
+}
 
 /** What the watchdog reads from its repository and flags. */
 export interface WatchSettings {
@@ -21,6 +28,8 @@ export interface WatchSettings {
   /** Output directory, relative to the repository root. */
   readonly out: string;
   readonly apiVersion: IstioApiVersion;
+  /** meshcanary.yaml's defaults for what specs leave out (the routing target). */
+  readonly defaults?: RepositoryDefaults;
 }
 
 export interface SettingFlags {
@@ -66,5 +75,6 @@ export function watchSettings(repoDir: string, flags: SettingFlags): WatchSettin
     specs: repoSpecs(repoDir, flags.specs, config),
     out: inside(repoDir, out),
     apiVersion: resolveApiVersion(flags.apiVersion, config),
+    defaults: repositoryDefaults(config),
   };
 }

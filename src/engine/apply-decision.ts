@@ -68,7 +68,12 @@ export function applyDecision(
 
 /** Reads an edited file back and finds `rollout` in it; anything invalid is an edit error. */
 export function reparse(text: string, rollout: Rollout): Rollout {
-  const reparsed = parseRollouts(rollout.source.file, rollout.source.relativePath, text);
+  const reparsed = parseRollouts(
+    rollout.source.file,
+    rollout.source.relativePath,
+    text,
+    rollout.source.defaultTarget === undefined ? {} : { target: rollout.source.defaultTarget },
+  );
   const found = reparsed.rollouts.find(
     (r) => r.rollout.name === rollout.name && r.rollout.namespace === rollout.namespace,
   );

@@ -14,7 +14,7 @@ export const MAX_COOKIE_AGE_SECONDS = 400 * 24 * 3600;
 
 /** Each pinned entry must be ANDable with each route match: no field both set differently. */
 export function canaryMatchMerges(doc: RolloutDocument): SpecIssue[] {
-  const { match = [], canaryMatch = [] } = doc.spec.route;
+  const { match = [], canaryMatch = [] } = doc.spec.route ?? {};
   const issues: SpecIssue[] = [];
   canaryMatch.forEach((pinned, i) => {
     match.forEach((base, j) => {
@@ -70,7 +70,7 @@ export function sessionAffinityValid(doc: RolloutDocument): SpecIssue[] {
       });
     }
   }
-  (doc.spec.route.match ?? []).forEach((m, j) => {
+  (doc.spec.route?.match ?? []).forEach((m, j) => {
     const headers = m.headers as Readonly<Record<string, unknown>> | undefined;
     if (headers !== undefined && Object.hasOwn(headers, "cookie")) {
       issues.push({

@@ -6,7 +6,9 @@ import type {
   CustomMetric,
   HttpMatchRequest,
   JudgeKind,
+  NamedKind,
   RolloutStatus,
+  RoutingTargetName,
   Selectors,
   SlaMode,
   Subset,
@@ -17,15 +19,23 @@ export interface RolloutDocument {
   readonly kind: string;
   readonly metadata: { readonly name: string; readonly namespace: string };
   readonly spec: {
-    readonly service: { readonly host: string; readonly port?: number };
+    readonly target?: RoutingTargetName;
+    readonly service: {
+      readonly host: string;
+      readonly port?: number;
+      readonly targetPort?: number;
+      readonly selector?: Readonly<Record<string, string>>;
+    };
     readonly hosts?: readonly string[];
     readonly gateways?: readonly string[];
-    readonly route: {
-      readonly match: readonly HttpMatchRequest[];
+    readonly route?: {
+      readonly name?: string;
+      readonly match?: readonly HttpMatchRequest[];
       readonly canaryMatch?: readonly HttpMatchRequest[];
       readonly timeout?: string;
       readonly retries?: Readonly<Record<string, unknown>>;
     };
+    readonly names?: Partial<Readonly<Record<NamedKind, string>>>;
     readonly stable: Subset;
     readonly canary?: Subset;
     readonly traffic?: {

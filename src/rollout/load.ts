@@ -8,7 +8,7 @@ import { type Diagnostic, FileSystemError, UsageError } from "../errors.js";
 import { checkAcrossRollouts, type LocatedRollout } from "./cross-checks.js";
 import { CONTROL_CHARACTER } from "./formats.js";
 import { type ParsedRollouts, parseRollouts } from "./parse-rollouts.js";
-import type { Rollout } from "./types.js";
+import type { RepositoryDefaults, Rollout, RoutingTargetName } from "./types.js";
 
 /** Larger spec files are refused: a rollout spec is a few KiB, so this is a mistake or an attack. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
@@ -22,12 +22,22 @@ export interface LoadResult {
 }
 
 /** Parse results by absolute path, reused while a file's text is unchanged (parsing is a pure function of it). */
-export type SpecCache = Map<string, { readonly text: string; readonly parsed: ParsedRollouts }>;
+export type SpecCache = Map<
+  string,
+  {
+    readonly text: string;
+    readonly parsed: ParsedRollouts;
+    /** The repository's default target it was parsed with. */
+    readonly defaultTarget?: RoutingTargetName;
+  }
+>;
 
 export interface LoadOptions {
   /** Directory messages are relative to; default `process.cwd()`. */
   readonly cwd?: string;
   readonly cache?: SpecCache;
+  /** meshcanary.yaml's settings that fill in what a spec leaves out (its `target`). */
+  readonly defaults?: RepositoryDefaults;
 }
 
 /**
@@ -61,7 +71,7 @@ export function loadRollouts(paths: readonly string[], options: LoadOptions = {}
       addSpecText(
         result,
         { key: file, shown, relativePath: toPosix(relative(base, file)), text },
-        options.cache,
+        options,
       );
     }
   }
@@ -98,14 +108,19 @@ function tooLarge(shown: string, size: number, diagnostics: Diagnostic[]): boole
 function addSpecText(
   result: LoadResult,
   file: { key: string; shown: string; relativePath: string; text: string },
-  cache: SpecCache | undefined,
+  { cache, defaults = {} }: Pick<LoadOptions, "cache" | "defaults">,
 ): void {
+  // The parse depends on the text and the repository's default target.
   const cached = cache?.get(file.key);
   const parsed =
-    cached?.text === file.text
+    cached?.text === file.text && cached.defaultTarget === defaults.target
       ? cached.parsed
-      : parseRollouts(file.shown, file.relativePath, file.text);
-  cache?.set(file.key, { text: file.text, parsed });
+      : parseRollouts(file.shown, file.relativePath, file.text, defaults);
+  cache?.set(file.key, {
+    text: file.text,
+    parsed,
+    ...(defaults.target === undefined ? {} : { defaultTarget: defaults.target }),
+  });
   result.rollouts.push(...parsed.rollouts);
   result.diagnostics.push(...parsed.diagnostics);
   result.notes.push(...parsed.notes);
@@ -132,7 +147,7 @@ export interface SpecFiles {
 export async function loadRepoRollouts(
   repo: SpecFiles,
   paths: readonly string[],
-  options: Pick<LoadOptions, "cache"> = {},
+  options: Pick<LoadOptions, "cache" | "defaults"> = {},
 ): Promise<LoadResult> {
   const result: LoadResult = { rollouts: [], diagnostics: [], notes: [], skipped: [] };
   const seen = new Set<string>();
@@ -150,7 +165,7 @@ export async function loadRepoRollouts(
       if (text === undefined || tooLarge(file, Buffer.byteLength(text), result.diagnostics))
         continue;
       const relativePath = base === "" ? file : file.slice(base.length + 1);
-      addSpecText(result, { key: file, shown: file, relativePath, text }, options.cache);
+      addSpecText(result, { key: file, shown: file, relativePath, text }, options);
     }
   }
   result.diagnostics.push(...checkAcrossRollouts(result.rollouts));

@@ -8,11 +8,17 @@ import type { Diagnostic } from "../errors.js";
 import type { LocatedRollout } from "./cross-checks.js";
 import type { RolloutDocument } from "./document.js";
 import { identify } from "./document-identity.js";
+import { gatewayApiWarnings } from "./gateway-api-checks.js";
 import { inertNotes } from "./inert-notes.js";
 import { resolveRollout } from "./resolve.js";
 import { checkSchema, type SpecIssue } from "./schema-check.js";
 import { checkSemantics } from "./semantic-checks.js";
-import { ROLLOUT_API_VERSION, ROLLOUT_KIND, type Rollout } from "./types.js";
+import {
+  type RepositoryDefaults,
+  ROLLOUT_API_VERSION,
+  ROLLOUT_KIND,
+  type Rollout,
+} from "./types.js";
 import {
   formatPath,
   locate,
@@ -35,7 +41,12 @@ export interface ParsedRollouts {
  * @param file the file as shown in messages
  * @param relativePath the file relative to the project root, for the manifests' annotation
  */
-export function parseRollouts(file: string, relativePath: string, text: string): ParsedRollouts {
+export function parseRollouts(
+  file: string,
+  relativePath: string,
+  text: string,
+  defaults: RepositoryDefaults = {},
+): ParsedRollouts {
   const parsed = parseYamlFile(file, text);
   const result: ParsedRollouts = {
     rollouts: [],
@@ -81,22 +92,33 @@ export function parseRollouts(file: string, relativePath: string, text: string):
     const issues = identity.is === "rollout" ? [] : [...identity.issues];
     if (identity.is === "rollout" || identity.rollout) {
       const found = [...prototypeKeys(asRollout), ...checkSchema(asRollout)];
-      if (found.length === 0) found.push(...checkSemantics(asRollout as RolloutDocument));
+      if (found.length === 0) found.push(...checkSemantics(asRollout as RolloutDocument, defaults));
       issues.push(...found);
     }
     if (issues.length > 0) {
       result.diagnostics.push(...issues.map((issue) => toDiagnostic(source, issue)));
       continue;
     }
-    const rollout = resolveRollout(data as RolloutDocument, {
-      file,
-      relativePath,
-      documentIndex: source.index,
-    });
+    const rollout = resolveRollout(
+      data as RolloutDocument,
+      {
+        file,
+        relativePath,
+        documentIndex: source.index,
+        ...(defaults.target === undefined ? {} : { defaultTarget: defaults.target }),
+      },
+      defaults,
+    );
     result.rollouts.push({ rollout, source });
     const note = bucketNote(rollout, source, file);
     if (note !== undefined) result.notes.push(note);
     result.notes.push(...inertNotes(rollout, source, file));
+    if (rollout.target === "gateway-api") {
+      for (const warning of gatewayApiWarnings(data as RolloutDocument)) {
+        const d = toDiagnostic(source, warning);
+        result.notes.push(`${d.file}:${d.line}:${d.col}: ${d.path}: ${d.message}`);
+      }
+    }
   }
   return result;
 }

@@ -2,16 +2,41 @@
 import type { RolloutDocument } from "./document.js";
 import { parseDuration } from "./duration.js";
 import {
-  DEFAULT_SELECTORS,
+  DEFAULT_ROUTE_NAME,
+  DEFAULT_ROUTING_TARGET,
+  DEFAULT_SELECTORS_BY_TARGET,
   DEFAULT_SESSION_MAX_AGE,
   DEFAULT_STEPS,
+  NAMED_KINDS,
+  type NamedKind,
+  type RepositoryDefaults,
   type Rollout,
   type RolloutSource,
+  type RoutingTargetName,
   type SessionAffinity,
 } from "./types.js";
 
-export function resolveRollout(doc: RolloutDocument, source: RolloutSource): Rollout {
+/** `spec.target`, else the repository's default, else `istio`. */
+export function targetOfDocument(
+  doc: RolloutDocument,
+  defaults: RepositoryDefaults = {},
+): RoutingTargetName {
+  return doc.spec.target ?? defaults.target ?? DEFAULT_ROUTING_TARGET;
+}
+
+export function resolveRollout(
+  doc: RolloutDocument,
+  source: RolloutSource,
+  defaults: RepositoryDefaults = {},
+): Rollout {
   const { spec } = doc;
+  const target = targetOfDocument(doc, defaults);
+  const names = Object.fromEntries(
+    (Object.keys(NAMED_KINDS) as NamedKind[]).map((kind) => [
+      kind,
+      spec.names?.[kind] ?? doc.metadata.name,
+    ]),
+  ) as Record<NamedKind, string>;
   const analysis = spec.analysis ?? {};
   const interval = analysis.interval ?? "30s";
   const window = analysis.window ?? "1m";
@@ -20,10 +45,16 @@ export function resolveRollout(doc: RolloutDocument, source: RolloutSource): Rol
     name: doc.metadata.name,
     namespace: doc.metadata.namespace,
     source,
+    target,
     service: spec.service,
     hosts: spec.hosts ?? [spec.service.host],
     gateways: spec.gateways ?? ["mesh"],
-    route: spec.route,
+    route: {
+      ...spec.route,
+      name: spec.route?.name ?? DEFAULT_ROUTE_NAME,
+      match: spec.route?.match ?? [],
+    },
+    names,
     stable: spec.stable,
     ...(spec.canary === undefined ? {} : { canary: spec.canary }),
     traffic: {
@@ -55,7 +86,7 @@ export function resolveRollout(doc: RolloutDocument, source: RolloutSource): Rol
         errorRate: { maxIncrease: analysis.compare?.errorRate?.maxIncrease ?? 0.005 },
       },
       metrics: analysis.metrics ?? [],
-      selectors: { ...DEFAULT_SELECTORS, ...analysis.selectors },
+      selectors: { ...DEFAULT_SELECTORS_BY_TARGET[target], ...analysis.selectors },
     },
     ...(doc.status === undefined ? {} : { status: doc.status }),
   };

@@ -4,10 +4,18 @@
  */
 import { canaryMatchMerges, sessionAffinityValid } from "./affinity-checks.js";
 import type { RolloutDocument } from "./document.js";
+import { checkGatewayApi } from "./gateway-api-checks.js";
+import { targetOfDocument } from "./resolve.js";
 import type { SpecIssue } from "./schema-check.js";
-import { CUSTOM_METRIC_PLACEHOLDERS } from "./types.js";
+import {
+  CUSTOM_METRIC_PLACEHOLDERS,
+  NAMED_KINDS,
+  type NamedKind,
+  type RepositoryDefaults,
+  type RoutingTargetName,
+} from "./types.js";
 
-type Check = (doc: RolloutDocument) => SpecIssue[];
+type Check = (doc: RolloutDocument, target: RoutingTargetName) => SpecIssue[];
 
 const stepsIncrease: Check = (doc) => {
   const steps = doc.spec.traffic?.steps ?? [];
@@ -95,15 +103,52 @@ const customMetrics: Check = (doc) => {
   return issues;
 };
 
+/** `spec.names` may name only the kinds the rollout's target emits. */
+const namesOfTarget: Check = (doc, target) =>
+  Object.keys(doc.spec.names ?? {})
+    .filter((kind) => NAMED_KINDS[kind as NamedKind] !== target)
+    .map((kind) => ({
+      path: ["spec", "names", kind],
+      message: `names a manifest of target ${NAMED_KINDS[kind as NamedKind]}, but this rollout's target is ${target}${doc.spec.target === undefined ? " (meshcanary.yaml's target, or the default)" : ""}; name ${Object.entries(
+        NAMED_KINDS,
+      )
+        .filter(([, t]) => t === target)
+        .map(([k]) => k)
+        .join(" or ")} instead`,
+    }));
+
+/** The catch-all route to the stable version is named `stable`; the rollout's route needs another name. */
+const routeNameFree: Check = (doc) =>
+  doc.spec.route?.name === "stable"
+    ? [
+        {
+          path: ["spec", "route", "name"],
+          message: "stable names the catch-all route to the stable version; choose another name",
+        },
+      ]
+    : [];
+
+const TARGET_CHECKS: Readonly<Record<RoutingTargetName, Check>> = {
+  istio: () => [],
+  "gateway-api": checkGatewayApi,
+};
+
 const CHECKS: readonly Check[] = [
   stepsIncrease,
   weightNeedsCanary,
   canaryDiffers,
   customMetrics,
+  namesOfTarget,
+  routeNameFree,
   canaryMatchMerges,
   sessionAffinityValid,
+  (doc, target) => TARGET_CHECKS[target](doc, target),
 ];
 
-export function checkSemantics(doc: RolloutDocument): SpecIssue[] {
-  return CHECKS.flatMap((check) => check(doc));
+export function checkSemantics(
+  doc: RolloutDocument,
+  defaults: RepositoryDefaults = {},
+): SpecIssue[] {
+  const target = targetOfDocument(doc, defaults);
+  return CHECKS.flatMap((check) => check(doc, target));
 }

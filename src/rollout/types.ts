@@ -134,23 +134,60 @@ export interface RolloutSource {
   readonly relativePath: string;
   /** 0-based index of the YAML document within the file. */
   readonly documentIndex: number;
+  /** meshcanary.yaml's target when the rollout was read, so an edit is read back the same way. */
+  readonly defaultTarget?: RoutingTargetName;
 }
+
+/** Settings of the repository that fill in what a spec leaves out (meshcanary.yaml). */
+export interface RepositoryDefaults {
+  /** meshcanary.yaml's `target`; the spec's `target` wins. */
+  readonly target?: RoutingTargetName;
+}
+
+/** Where the manifests route traffic: `spec.target`, else meshcanary.yaml's `target`, else `istio`. */
+export const ROUTING_TARGETS = ["istio", "gateway-api"] as const;
+export type RoutingTargetName = (typeof ROUTING_TARGETS)[number];
+export const DEFAULT_ROUTING_TARGET: RoutingTargetName = "istio";
+
+/** The manifest kinds a spec may name (`spec.names`), and the target that emits each. */
+export const NAMED_KINDS = {
+  virtualService: "istio",
+  destinationRule: "istio",
+  httpRoute: "gateway-api",
+} as const satisfies Record<string, RoutingTargetName>;
+export type NamedKind = keyof typeof NAMED_KINDS;
+
+/** Default `rollout`: the VirtualService http route's and the HTTPRoute rule's name. */
+export const DEFAULT_ROUTE_NAME = "rollout";
 
 /** A validated rollout with every default applied. */
 export interface Rollout {
   readonly name: string;
   readonly namespace: string;
   readonly source: RolloutSource;
-  readonly service: { readonly host: string; readonly port?: number };
+  readonly target: RoutingTargetName;
+  readonly service: {
+    readonly host: string;
+    readonly port?: number;
+    /** The container port of gateway-api's per-version Services; default `port`. */
+    readonly targetPort?: number;
+    /** The service's own pod selector; required for `gateway-api`. */
+    readonly selector?: Readonly<Record<string, string>>;
+  };
   readonly hosts: readonly string[];
   readonly gateways: readonly string[];
   readonly route: {
+    /** Default `rollout`. */
+    readonly name: string;
+    /** Empty: all traffic of the hosts. */
     readonly match: readonly HttpMatchRequest[];
     /** Pinned clients: each entry ANDed with every `match` entry; routed to the canary while it is in play. */
     readonly canaryMatch?: readonly HttpMatchRequest[];
     readonly timeout?: string;
     readonly retries?: Readonly<Record<string, unknown>>;
   };
+  /** Each manifest's name; every kind defaults to `metadata.name`. */
+  readonly names: Readonly<Record<NamedKind, string>>;
   readonly stable: Subset;
   readonly canary?: Subset;
   readonly traffic: {
@@ -165,8 +202,25 @@ export interface Rollout {
 export const DEFAULT_STEPS: readonly number[] = [5, 10, 25, 50, 100];
 /** `traffic.sessionAffinity.maxAge` when absent. */
 export const DEFAULT_SESSION_MAX_AGE = "24h";
-export const DEFAULT_SELECTORS: Selectors = {
-  service: "destination_service_name",
-  namespace: "destination_service_namespace",
-  version: "destination_version",
+/**
+ * The default selectors of each routing target; `analysis.selectors`
+ * overrides them label by label. With per-version Services (gateway-api) the
+ * destination reporter's `destination_service_name` names whichever Service
+ * selecting the pod is oldest (istio/istio#33940), so that target selects on
+ * labels Istio takes from the destination pod, the same on both reporters.
+ * The values these labels take are the target's `metricIdentity`.
+ */
+export const DEFAULT_SELECTORS_BY_TARGET: Readonly<Record<RoutingTargetName, Selectors>> = {
+  istio: {
+    service: "destination_service_name",
+    namespace: "destination_service_namespace",
+    version: "destination_version",
+  },
+  "gateway-api": {
+    service: "destination_canonical_service",
+    namespace: "destination_workload_namespace",
+    version: "destination_canonical_revision",
+  },
 };
+/** The Istio target's defaults. */
+export const DEFAULT_SELECTORS: Selectors = DEFAULT_SELECTORS_BY_TARGET.istio;

@@ -83,11 +83,10 @@ async function attemptCycle(deps: CycleDeps, nowMs: number): Promise<CycleReport
   const { repo, log, telemetry } = deps;
   await repo.sync();
   const settings = deps.settings(repo.dir);
-  const loaded = await loadRepoRollouts(
-    repo,
-    settings.specs,
-    deps.parsed === undefined ? {} : { cache: deps.parsed },
-  );
+  const loaded = await loadRepoRollouts(repo, settings.specs, {
+    defaults: settings.defaults ?? {},
+    ...(deps.parsed === undefined ? {} : { cache: deps.parsed }),
+  });
   const problems = loaded.diagnostics.map(formatDiagnostic);
   // A loop logs each problem once, when it appears, not at every cycle.
   for (const problem of problems.filter((p) => deps.reported?.has(p) !== true)) {

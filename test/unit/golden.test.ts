@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { expect } from "chai";
-import { loadProjectConfig } from "../../src/config/project-config.js";
+import { loadProjectConfig, repositoryDefaults } from "../../src/config/project-config.js";
 import { compileProject } from "../../src/project.js";
 import { listFiles, tempDir } from "../support/files.js";
 import { GOLDEN_CASES } from "../support/golden-cases.js";
@@ -23,6 +23,13 @@ describe("golden manifests", () => {
       "multiple-matches",
       "fqdn-port",
       "external-gateway",
+      "gateway-api-recommend",
+      "gateway-api-matches",
+      "gateway-api-gateway",
+      "gateway-api-all-traffic",
+      "gateway-api-from-config",
+      "istio-all-traffic",
+      "istio-spec-wins",
     ]);
   });
 
@@ -36,6 +43,7 @@ describe("golden manifests", () => {
         specs: [join(dir, "rollout.yaml")],
         out: join(out, name),
         apiVersion: config.apiVersion ?? "networking.istio.io/v1",
+        defaults: repositoryDefaults(config),
         cwd: REPO_ROOT,
       });
       const expectedDir = join(dir, "expected");

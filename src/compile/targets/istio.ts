@@ -5,7 +5,7 @@
  * templates/*.json.hbs and checked against Istio's schema.
  */
 import type { Rollout, Subset } from "../../rollout/types.js";
-import { affinityPlan, ROUTE_NAME } from "../affinity-plan.js";
+import { affinityPlan } from "../affinity-plan.js";
 import {
   MANAGED_BY_LABEL,
   type Manifest,
@@ -37,9 +37,15 @@ export const istioTarget: RoutingTarget = {
         ? DEFAULT_ISTIO_API_VERSION
         : normalizeApiVersion(options.apiVersion),
     );
-    return ["destinationrule", "virtualservice"].map((name) => ({
-      file: `${name}.yaml`,
-      manifest: renderJsonTemplate(name, view) as Manifest,
+    return (
+      [
+        ["destinationrule", rollout.names.destinationRule],
+        ["virtualservice", rollout.names.virtualService],
+      ] as const
+    ).map(([template, name]) => ({
+      file: `${template}.yaml`,
+      name,
+      manifest: renderJsonTemplate(template, view) as Manifest,
     }));
   },
   schemaProblems: istioSchemaProblems,
@@ -88,8 +94,9 @@ function viewOf(rollout: Rollout, apiVersion: IstioApiVersion): object {
   // Strict templates need every key present: absent optional fields are null.
   return {
     apiVersion,
-    name: rollout.name,
+    names: rollout.names,
     namespace: rollout.namespace,
+    routeName: rollout.route.name,
     metadata: {
       labels: { [MANAGED_BY_LABEL]: "meshcanary" },
       annotations: { [SOURCE_ANNOTATION]: rollout.source.relativePath },
@@ -100,7 +107,6 @@ function viewOf(rollout: Rollout, apiVersion: IstioApiVersion): object {
     match: rollout.route.match,
     timeout: rollout.route.timeout ?? null,
     retries: rollout.route.retries ?? null,
-    routeName: ROUTE_NAME,
     stable: {
       ...rollout.stable,
       destination: destination(rollout.stable.name),
