@@ -5,8 +5,10 @@
  */
 import type { RolloutDocument } from "./document.js";
 import { parseDuration } from "./duration.js";
+import { GATEWAY_API_LIMITS, matchIssues } from "./gateway-api-checks.js";
 import { mergeMatch } from "./match-merge.js";
 import type { SpecIssue } from "./schema-check.js";
+import type { HttpMatchRequest, RoutingTargetName } from "./types.js";
 import { formatPath } from "./yaml-source.js";
 
 /** Browsers keep a cookie at most 400 days (RFC 6265bis, Max-Age is capped there). */
@@ -81,4 +83,81 @@ export function sessionAffinityValid(doc: RolloutDocument): SpecIssue[] {
     }
   });
   return issues;
+}
+
+/**
+ * On the Gateway API target: pinned entries in forms an HTTPRoute can hold,
+ * within its match limits, and a pinned rule that outranks the stable-cookie
+ * rule (precedence, not list order, decides there: see
+ * compile/targets/gateway-api-affinity.ts).
+ */
+export function affinityOnGatewayApi(doc: RolloutDocument, target: RoutingTargetName): SpecIssue[] {
+  if (target !== "gateway-api") return [];
+  const route = doc.spec.route ?? {};
+  const pinned = route.canaryMatch ?? [];
+  const at = ["spec", "route", "canaryMatch"];
+  const issues = pinned.flatMap((entry, i) => matchIssues(entry, [...at, i]));
+  const bases = Math.max(1, (route.match ?? []).length);
+  const pinnedMatches = bases * pinned.length;
+  if (pinnedMatches > GATEWAY_API_LIMITS.matchesPerRule) {
+    issues.push({
+      path: at,
+      message: `makes ${pinnedMatches} pinned matches (each entry ANDed with each of spec.route.match's ${bases}); target gateway-api allows at most ${GATEWAY_API_LIMITS.matchesPerRule} in one rule`,
+    });
+  }
+  const affinity = doc.spec.traffic?.sessionAffinity;
+  const cookieRules = affinity === undefined ? 0 : affinity.stableCookieName === undefined ? 1 : 2;
+  const catchAll = (route.match ?? []).length > 0 ? 1 : 0;
+  const total = bases + pinnedMatches + bases * cookieRules + catchAll;
+  if (pinned.length > 0 && total > GATEWAY_API_LIMITS.matchesTotal) {
+    issues.push({
+      path: at,
+      message: `makes the HTTPRoute hold ${total} matches in all (the rollout rule, pinned, sticky and catch-all rules); target gateway-api allows at most ${GATEWAY_API_LIMITS.matchesTotal}`,
+    });
+  }
+  if (affinity?.stableCookieName !== undefined) {
+    const bases = route.match === undefined || route.match.length === 0 ? [{}] : route.match;
+    pinned.forEach((entry, i) => {
+      if (bases.every((base) => outranksStableCookie(base, entry))) return;
+      issues.push({
+        path: [...at, i],
+        message:
+          "target gateway-api ranks rules by specificity, not order: ANDed with spec.route.match, this entry adds no path, method or header, so the stable-cookie rule (one more header, the cookie) outranks it and a pinned client holding the stable cookie would stay on the stable; add a header condition (such as x-canary) or leave out stableCookieName",
+      });
+    });
+  }
+  return issues;
+}
+
+/**
+ * Whether `base` AND `entry` (the pinned match) ranks at least as high as
+ * `base` plus one header (the stable-cookie match) under the Gateway API's
+ * precedence: path kind (Exact over PathPrefix) and length, a method, the
+ * number of headers, the number of query params; a tie goes to the earlier
+ * rule, the pinned one. A pair that conflicts is reported elsewhere.
+ */
+function outranksStableCookie(base: HttpMatchRequest, entry: HttpMatchRequest): boolean {
+  const merged = mergeMatch(base, entry);
+  if ("conflict" in merged) return true;
+  const pinned = rank(merged.merged, 0);
+  const sticky = rank(base, 1);
+  for (let k = 0; k < pinned.length; k++) {
+    if ((pinned[k] as number) !== (sticky[k] as number))
+      return (pinned[k] as number) > (sticky[k] as number);
+  }
+  return true;
+}
+
+/** Precedence key of an Istio match as the Gateway API target writes it (no uri: PathPrefix /). */
+function rank(match: HttpMatchRequest, extraHeaders: number): number[] {
+  const uri = (match.uri ?? { prefix: "/" }) as { exact?: string; prefix?: string };
+  const count = (field: string) =>
+    Object.keys((match[field] ?? {}) as Readonly<Record<string, unknown>>).length;
+  return [
+    uri.exact !== undefined ? 2 : 1,
+    (uri.exact ?? uri.prefix ?? "/").length,
+    match.method === undefined ? 0 : 1,
+    count("headers") + extraHeaders,
+    count("queryParams"),
+  ];
 }

@@ -2,7 +2,11 @@
  * Checks one document beyond what JSON Schema can say. Runs only on documents
  * that passed the schema, so every field has the type the schema promised.
  */
-import { canaryMatchMerges, sessionAffinityValid } from "./affinity-checks.js";
+import {
+  affinityOnGatewayApi,
+  canaryMatchMerges,
+  sessionAffinityValid,
+} from "./affinity-checks.js";
 import type { RolloutDocument } from "./document.js";
 import { checkGatewayApi } from "./gateway-api-checks.js";
 import { targetOfDocument } from "./resolve.js";
@@ -142,6 +146,7 @@ const CHECKS: readonly Check[] = [
   routeNameFree,
   canaryMatchMerges,
   sessionAffinityValid,
+  affinityOnGatewayApi,
   (doc, target) => TARGET_CHECKS[target](doc, target),
 ];
 
