@@ -16,10 +16,10 @@ import {
   startPrometheus,
 } from "../support/prometheus-server.js";
 import {
+  manifestsFromGitRemote,
   type SimulatedRequest,
   TrafficSimulator,
   type TrafficSimulatorOptions,
-  weightsFromGitRemote,
 } from "../support/simulator.js";
 
 const SERVICE = { name: "recommender", namespace: "recs" };
@@ -30,7 +30,7 @@ function simulator(overrides: Partial<TrafficSimulatorOptions> = {}): TrafficSim
     rps: 200,
     service: SERVICE,
     versions: { v1: { latencyMedianMs: 40 }, v2: { latencyMedianMs: 40 } },
-    weights: () => ({ v1: 80, v2: 20 }),
+    ...(overrides.manifests === undefined ? { weights: () => ({ v1: 80, v2: 20 }) } : {}),
     ...overrides,
   });
 }
@@ -97,7 +97,7 @@ describe("traffic simulator (no Prometheus)", () => {
   });
 });
 
-describe("weightsFromGitRemote", () => {
+describe("manifestsFromGitRemote", () => {
   const root = tempDir("meshcanary-sim-git-");
   const bare = join(root, "gitops.git");
   const work = join(root, "work");
@@ -109,53 +109,56 @@ describe("weightsFromGitRemote", () => {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     });
+  const DIR = "manifests/recs/recommend";
   /** The real compiler output for a rollout at the given canary weight, from the golden files. */
   const manifests = (fixture: string) => {
     const dir = join(FIXTURES, fixture, "expected", "recs", "recommend");
-    return {
-      "manifests/recs/recommend/virtualservice.yaml": readFileSync(
-        join(dir, "virtualservice.yaml"),
-        "utf8",
-      ),
-      "manifests/recs/recommend/destinationrule.yaml": readFileSync(
-        join(dir, "destinationrule.yaml"),
-        "utf8",
-      ),
-    };
+    return Object.fromEntries(
+      ["virtualservice.yaml", "destinationrule.yaml", "kustomization.yaml"].map((f) => [
+        `${DIR}/${f}`,
+        readFileSync(join(dir, f), "utf8"),
+      ]),
+    );
   };
-  const push = (fixture: string, message: string) => {
-    writeFiles(work, manifests(fixture));
+  const push = (files: Record<string, string>, message: string) => {
+    writeFiles(work, files);
     git(work, "add", "-A");
     git(work, "commit", "-q", "-m", message);
     git(work, "push", "-q", "origin", "main");
   };
+  /** The canary's weight on the route the fixture's requests take, as the simulator applies it. */
+  const v2Weight = (sim: TrafficSimulator) =>
+    sim.routeTable?.routes[0]?.backends.find((b) => b.backend.selector.version === "v2")?.weight;
 
-  it("follows the weights pushed to the branch", async () => {
+  it("routes by the manifests pushed to the branch and keeps the last good ones on a broken push", async () => {
     git(root, "init", "-q", "--bare", bare);
     git(root, "clone", "-q", bare, work);
     git(work, "checkout", "-q", "-B", "main");
-    push("recommend-5", "start canary at 5%");
-    const weights = weightsFromGitRemote({
-      bareRepo: bare,
-      branch: "main",
-      virtualServicePath: "manifests/recs/recommend/virtualservice.yaml",
-      destinationRulePath: "manifests/recs/recommend/destinationrule.yaml",
+    push(manifests("recommend-5"), "start canary at 5%");
+    const sim = simulator({
+      manifests: manifestsFromGitRemote({ bareRepo: bare, branch: "main", dir: DIR }),
+      request: { method: "POST", path: "/api/v1/recommend" },
     });
-    expect(await weights()).to.deep.equal({ v1: 95, v2: 5 });
+    const made = await steps(sim, 100);
+    expect(v2Weight(sim)).to.equal(5);
+    const share = (sim.counts().v2 ?? 0) / made.length;
+    expect(share).to.be.within(0.02, 0.09); // 5% of ~2000 requests
 
-    push("recommend-0", "rollback recs/recommend: 5% → 0%");
-    const after = await eventually("the pushed weights", 5000, async () => {
-      const w = await weights();
-      return w.v2 === 0 ? w : undefined;
+    push(manifests("recommend-0"), "rollback recs/recommend: 5% → 0%");
+    await eventually("the pushed rollback", 5000, async () => {
+      await sim.step();
+      return v2Weight(sim) === 0 ? true : undefined;
     });
-    expect(after).to.deep.equal({ v1: 100, v2: 0 });
+    const before = sim.counts().v2;
+    await steps(sim, 20);
+    expect(sim.counts().v2).to.equal(before);
 
-    // A broken push must not stop the traffic: the last good weights stay.
-    writeFiles(work, { "manifests/recs/recommend/virtualservice.yaml": "spec: [not, a, route\n" });
-    git(work, "commit", "-q", "-am", "broken");
-    git(work, "push", "-q", "origin", "main");
+    // A broken push must not stop the traffic: the last good routes stay.
+    push({ [`${DIR}/virtualservice.yaml`]: "spec: [not, a, route\n" }, "broken");
     await sleep(250); // past the 200 ms cache, so the broken file is really read
-    expect(await weights()).to.deep.equal({ v1: 100, v2: 0 });
+    await sim.step();
+    expect(v2Weight(sim)).to.equal(0);
+    expect((sim.counts().v1 ?? 0) + (sim.counts().v2 ?? 0)).to.be.greaterThan(made.length);
   });
 });
 

@@ -15,8 +15,8 @@ import { BareRemote, git } from "./git-remote.js";
 import { makeRollout } from "./make-spec.js";
 import { type PrometheusServer, startPrometheus } from "./prometheus-server.js";
 import { fastSpec } from "./rollout-repo.js";
-import { TrafficSimulator, type VersionBehaviour, weightsFromGitRemote } from "./simulator.js";
-import { HEALTHY, waitFor } from "./watchdog-harness.js";
+import { manifestsFromGitRemote, TrafficSimulator, type VersionBehaviour } from "./simulator.js";
+import { HEALTHY, RECOMMEND_REQUEST, waitFor } from "./watchdog-harness.js";
 
 export type Fate = "healthy" | "regress" | "quiet";
 
@@ -48,7 +48,6 @@ export function expectedSubjects({ name, fate }: ReplicaRollout): string[] {
 }
 
 const specPath = (name: string) => `rollouts/${name}.yaml`;
-const manifestPath = (name: string, kind: string) => `manifests/recs/${name}/${kind}.yaml`;
 
 function repoFiles(rollouts: readonly ReplicaRollout[]): Record<string, string> {
   const files: Record<string, string> = { "meshcanary.yaml": "specs: rollouts\nout: manifests\n" };
@@ -113,12 +112,12 @@ export async function startReplicaScenario(
         rps: 200,
         service: { name, namespace: "recs" },
         versions: BEHAVIOUR[fate],
-        weights: weightsFromGitRemote({
+        manifests: manifestsFromGitRemote({
           bareRepo: remote.bare,
           branch: remote.branch,
-          virtualServicePath: manifestPath(name, "virtualservice"),
-          destinationRulePath: manifestPath(name, "destinationrule"),
+          dir: `manifests/recs/${name}`,
         }),
+        request: RECOMMEND_REQUEST,
       });
       sims.push(sim);
       await sim.start();

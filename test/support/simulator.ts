@@ -1,18 +1,32 @@
 /**
  * The traffic simulator: a stand-in for the Istio data plane (the Envoy
  * sidecars) in tests and demos. It sends no real requests; it draws simulated
- * ones in-process from seeded distributions, splits them between versions by
- * the current route weights, and exports what both sidecars would report as
+ * ones in-process from seeded distributions, from a population of clients
+ * with their own headers and cookie jars, routes each through the compiled
+ * manifests as the mesh would (`mesh/`: VirtualService + DestinationRule, or
+ * HTTPRoute + Services), and exports what both sidecars would report as
  * Istio's standard metrics on `GET /metrics` for a real Prometheus to scrape.
+ * It proves that the compiler and this interpreter agree, not that Envoy does.
  */
-import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { promisify } from "node:util";
 import { Counter, Histogram, Registry } from "prom-client";
-import { parse } from "yaml";
 import { ISTIO_DURATION_BUCKETS_MS } from "../../src/analysis/histogram.js";
+import { CookieJar } from "./mesh/cookie-jar.js";
+import { type ManifestSource, routeTable } from "./mesh/manifests.js";
+import { responseHeaderValues, routeRequest } from "./mesh/route-request.js";
+import {
+  type Backend,
+  type Labels,
+  type MeshRequest,
+  type RouteTable,
+  type ServiceModel,
+  selects,
+} from "./mesh/route-table.js";
+import { inboundService, type Workload, workloadLabels } from "./mesh/telemetry-labels.js";
+
+export { manifestsFromGitRemote, parseManifests } from "./mesh/manifests.js";
 
 export interface VersionBehaviour {
   /** Median latency in ms; latencies are lognormal around it. */
@@ -23,34 +37,95 @@ export interface VersionBehaviour {
   readonly errorRate?: number;
   /**
    * No ready pods: the caller's sidecar answers 503 `UH` itself in ~1 ms, so
-   * only `reporter="source"` sees these requests. Default false.
+   * only `reporter="source"` sees these requests (and a mirrored copy is seen
+   * by nobody). Default false.
    */
   readonly down?: boolean;
+  /** The version's pod labels. Default `{app: <service>, version: <key>}`. */
+  readonly labels?: Labels;
+  /** The version's workload (Deployment) name. Default `<service>-<key>`. */
+  readonly workload?: string;
 }
 
-/** Percent per version label value, e.g. `{ v1: 95, v2: 5 }`; need not sum to 100. */
+/** Percent per version key, e.g. `{ v1: 95, v2: 5 }`; need not sum to 100. */
 export type Weights = Record<string, number>;
 export type WeightsSource = () => Weights | Promise<Weights>;
 
+/** What a client sends; header names are lower-cased. */
+export interface RequestShape {
+  readonly method?: string;
+  readonly path?: string;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** `count` clients, each with its own cookie jar, sending `request` (over the simulator's). */
+export interface ClientGroup {
+  readonly name: string;
+  readonly count: number;
+  readonly request?: RequestShape;
+}
+
 export interface TrafficSimulatorOptions {
-  /** Seed of the PRNG behind every draw: same seed, same weights and behaviours → same requests. */
+  /** Seed of the PRNG behind every draw: same seed, same routes and behaviours → same requests. */
   readonly seed: number;
-  /** Requests per second arriving at the route, all versions together. */
+  /** Requests per second arriving at the service, all clients together. */
   readonly rps: number;
   /** Simulated time per tick. Default 100. */
   readonly tickMs?: number;
-  readonly service: { readonly name: string; readonly namespace: string };
-  /** Behaviour per version label value. A version the weights name but this omits has no pods: down. */
+  /** The service clients call. `selector` (default `{app: name}`) picks its pods; it is the oldest Service. */
+  readonly service: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly selector?: Labels;
+  };
+  /** Behaviour per version key. A version the routes name but this omits has no pods: down. */
   readonly versions: Readonly<Record<string, VersionBehaviour>>;
-  /** Read once per tick; on a throw the previous weights stay in force. */
-  readonly weights: WeightsSource;
+  /**
+   * Where requests go, read once per tick (on a throw the previous routes stay
+   * in force); exactly one of: `manifests`, a rollout's compiled manifests
+   * interpreted as the mesh would; `weights`, every request split by weight
+   * per version key, no matching.
+   */
+  readonly manifests?: ManifestSource;
+  readonly weights?: WeightsSource;
+  /** The request every client sends unless its group says otherwise. Default `GET /`. */
+  readonly request?: RequestShape;
+  /** The client population; a request comes from one client drawn uniformly. Default one group of 100 `clients`. */
+  readonly clients?: readonly ClientGroup[];
 }
 
-export interface SimulatedRequest {
+export interface SimulatedResponse {
+  /** The version key that served it. */
   readonly version: string;
   readonly latencyMs: number;
   readonly responseCode: 200 | 500 | 503;
   readonly responseFlags: "-" | "UH";
+}
+
+export interface SimulatedRequest extends SimulatedResponse {
+  /** The client that sent it, `<group>#<index>`. */
+  readonly client: string;
+  /** Copies the mesh mirrored; their answers are discarded. */
+  readonly mirrors: readonly SimulatedResponse[];
+}
+
+/** What each version actually served, for shares a report can show. */
+export interface TrafficCounts {
+  /** User-facing requests per version key and client group. */
+  readonly served: Record<string, Record<string, number>>;
+  /** Mirrored copies per version key. */
+  readonly mirrored: Record<string, number>;
+  /** Requests no route matched (404 `NR`) or whose route had no weight. */
+  readonly unrouted: number;
+}
+
+export interface ClientView {
+  readonly group: string;
+  /** User-facing requests per version key. */
+  readonly served: Record<string, number>;
+  /** Live cookies, `[name, value]`. */
+  readonly cookies: [string, string][];
 }
 
 const LABELS = [
@@ -61,6 +136,9 @@ const LABELS = [
   "destination_service_name",
   "destination_service_namespace",
   "destination_workload",
+  "destination_workload_namespace",
+  "destination_canonical_service",
+  "destination_canonical_revision",
   "destination_version",
   "response_code",
   "response_flags",
@@ -74,6 +152,19 @@ interface TickLoop {
   tick?: Promise<unknown>;
 }
 
+interface Client {
+  readonly id: string;
+  readonly group: string;
+  readonly request: MeshRequest;
+  readonly jar: CookieJar;
+  readonly served: Record<string, number>;
+}
+
+/** A version key with its pods, or a backend with none (reported from its selector, as if its pods were not ready). */
+interface Pods extends Workload {
+  readonly key: string;
+}
+
 /** After a stall longer than this (debugger, overloaded CI) ticks restart from now instead of bursting. */
 const MAX_LAG_MS = 1000;
 
@@ -83,18 +174,27 @@ export class TrafficSimulator {
   readonly #random: () => number;
   readonly #behaviours = new Map<string, VersionBehaviour>();
   readonly #counts = new Map<string, number>();
+  readonly #served = new Map<string, Record<string, number>>();
+  readonly #mirrored = new Map<string, number>();
+  #unrouted = 0;
+  readonly #clients: Client[];
+  /** Every Service seen, oldest first: the service itself, then the manifests' in the order they appeared. */
+  readonly #services = new Map<string, ServiceModel>();
   readonly #registry = new Registry();
   readonly #requests: Counter<Label>;
   readonly #duration: Histogram<Label>;
-  #weights: Weights = {};
+  #table: RouteTable | undefined;
+  #ticks = 0;
   #server: Server | undefined;
   #loop: TickLoop | undefined;
-  #weightsError: unknown;
+  #routesError: unknown;
 
   constructor(options: TrafficSimulatorOptions) {
     const tickMs = options.tickMs ?? 100;
     if (!(options.rps >= 0)) throw new Error(`rps must be >= 0, got ${options.rps}`);
     if (!(tickMs > 0)) throw new Error(`tickMs must be > 0, got ${tickMs}`);
+    if ((options.manifests === undefined) === (options.weights === undefined))
+      throw new Error("give exactly one of manifests and weights");
     this.#options = options;
     this.#tickMs = tickMs;
     this.#random = mulberry32(options.seed);
@@ -102,6 +202,16 @@ export class TrafficSimulator {
       this.#behaviours.set(version, checkBehaviour(version, behaviour));
       this.#counts.set(version, 0);
     }
+    const { name, namespace } = options.service;
+    this.#services.set(`${namespace}/${name}`, {
+      name,
+      namespace,
+      selector: options.service.selector ?? { app: name },
+    });
+    this.#clients = makeClients(
+      options.clients ?? [{ name: "clients", count: 100 }],
+      options.request ?? {},
+    );
     this.#requests = new Counter({
       name: "istio_requests_total",
       help: "Requests seen by the Istio proxies (simulated).",
@@ -116,7 +226,6 @@ export class TrafficSimulator {
       registers: [this.#registry],
     });
   }
-
   /** `"127.0.0.1:PORT"` for Prometheus's scrape config; only after `start()`. */
   get target(): string {
     const address = this.#server?.address();
@@ -205,14 +314,39 @@ export class TrafficSimulator {
     if (!this.#counts.has(version)) this.#counts.set(version, 0);
   }
 
-  /** The last error thrown by the weights source; undefined again after the next good read. */
-  get lastWeightsError(): unknown {
-    return this.#weightsError;
+  /** The last error reading or interpreting the routes; undefined again after the next good read. */
+  get lastRoutesError(): unknown {
+    return this.#routesError;
   }
 
-  /** Requests routed to each version so far, failed ones included. */
+  /** The route table in force, for tests that inspect what the mesh applied. */
+  get routeTable(): RouteTable | undefined {
+    return this.#table;
+  }
+
+  /** User-facing requests routed to each version key so far, failed ones included. */
   counts(): Record<string, number> {
     return Object.fromEntries(this.#counts);
+  }
+
+  /** What each version served so far, per client group, and the mirrored copies. */
+  traffic(): TrafficCounts {
+    return {
+      served: Object.fromEntries([...this.#served].map(([v, g]) => [v, { ...g }])),
+      mirrored: Object.fromEntries(this.#mirrored),
+      unrouted: this.#unrouted,
+    };
+  }
+
+  /** Each client by id (`<group>#<index>`): the versions that served it and its live cookies. */
+  clients(): Record<string, ClientView> {
+    const now = this.#nowMs();
+    return Object.fromEntries(
+      this.#clients.map((c) => [
+        c.id,
+        { group: c.group, served: { ...c.served }, cookies: c.jar.entries(now) },
+      ]),
+    );
   }
 
   /** The exposition text `GET /metrics` serves. */
@@ -220,38 +354,124 @@ export class TrafficSimulator {
     return this.#registry.metrics();
   }
 
-  async #tick(): Promise<SimulatedRequest[]> {
+  /** Simulated time: ticks so far × tickMs. Cookies expire in it. */
+  #nowMs(): number {
+    return this.#ticks * this.#tickMs;
+  }
+
+  async #readRoutes(): Promise<void> {
     try {
-      this.#weights = { ...(await this.#options.weights()) };
-      this.#weightsError = undefined;
+      const { manifests, weights } = this.#options;
+      if (manifests !== undefined) {
+        const docs = await manifests();
+        const table = routeTable(docs, [...this.#services.values()]);
+        for (const s of table.services) {
+          // Creation order: a Service seen before keeps its place (and its age).
+          this.#services.set(`${s.namespace}/${s.name}`, s);
+        }
+        this.#table = table;
+      } else if (weights !== undefined) {
+        this.#table = this.#weightsTable(await weights());
+      }
+      this.#routesError = undefined;
     } catch (error) {
-      this.#weightsError = error;
+      this.#routesError = error;
     }
-    const routes = Object.entries(this.#weights).filter(([, w]) => w > 0);
-    const total = routes.reduce((sum, [, w]) => sum + w, 0);
+  }
+
+  /** Plain weights as one route without matches, each version key's pods a backend. */
+  #weightsTable(weights: Weights): RouteTable {
+    const { name, namespace } = this.#options.service;
+    const backends = Object.entries(weights).map(([key, weight]) => ({
+      backend: { service: name, namespace, selector: this.#podLabels(key) },
+      weight,
+      responseHeaders: { add: [], set: [] },
+    }));
+    return {
+      target: "istio",
+      routes: [
+        {
+          name: "weights",
+          matches: [],
+          backends,
+          mirrors: [],
+          responseHeaders: { add: [], set: [] },
+        },
+      ],
+      services: [],
+    };
+  }
+
+  #podLabels(key: string): Labels {
+    return this.#behaviours.get(key)?.labels ?? { app: this.#options.service.name, version: key };
+  }
+
+  /** The pods a backend's selector picks: one version drawn among those it matches (endpoint load balancing). */
+  #pods(backend: Backend): Pods {
+    const matching = [...this.#behaviours.keys()].filter((key) =>
+      selects(backend.selector, this.#podLabels(key)),
+    );
+    const key =
+      matching.length <= 1 ? matching[0] : matching[Math.floor(this.#random() * matching.length)];
+    const namespace = backend.namespace;
+    if (key !== undefined) {
+      const name = this.#behaviours.get(key)?.workload ?? `${this.#options.service.name}-${key}`;
+      return { key, name, namespace, labels: this.#podLabels(key) };
+    }
+    const key0 = backend.selector.version ?? backend.service;
+    return {
+      key: key0,
+      name: `${this.#options.service.name}-${key0}`,
+      namespace,
+      labels: backend.selector,
+    };
+  }
+
+  async #tick(): Promise<SimulatedRequest[]> {
+    await this.#readRoutes();
+    this.#ticks += 1;
+    const now = this.#nowMs();
     const n = poisson(this.#random, (this.#options.rps * this.#tickMs) / 1000);
     const made: SimulatedRequest[] = [];
-    // With every weight at 0 Envoy has no cluster to pick; such requests are not simulated.
-    if (total <= 0) return made;
+    const table = this.#table;
+    if (table === undefined) return made;
     for (let i = 0; i < n; i++) {
-      let u = this.#random() * total;
-      let version = (routes[routes.length - 1] as [string, number])[0];
-      for (const [v, w] of routes) {
-        u -= w;
-        if (u < 0) {
-          version = v;
-          break;
-        }
+      const client = this.#clients[Math.floor(this.#random() * this.#clients.length)] as Client;
+      const cookie = client.jar.header(now);
+      const request = cookie === undefined ? client.request : withCookie(client.request, cookie);
+      const routing = routeRequest(table, request, this.#random);
+      if (routing.kind !== "routed") {
+        // Envoy answers these itself (404 NR, or 500/503 with every weight at 0) with no
+        // destination workload; no judge query selects such series, so none are exported.
+        this.#unrouted += 1;
+        continue;
       }
-      const request = this.#serve(version);
-      this.#record(request);
-      made.push(request);
+      const pods = this.#pods(routing.backend);
+      const response = this.#serve(pods);
+      this.#record(routing.backend, pods, response, ["source", "destination"]);
+      this.#counts.set(pods.key, (this.#counts.get(pods.key) ?? 0) + 1);
+      const perGroup = this.#served.get(pods.key) ?? {};
+      perGroup[client.group] = (perGroup[client.group] ?? 0) + 1;
+      this.#served.set(pods.key, perGroup);
+      client.served[pods.key] = (client.served[pods.key] ?? 0) + 1;
+      for (const setCookie of responseHeaderValues(routing.responseHeaders, "set-cookie")) {
+        client.jar.receive(setCookie, now);
+      }
+      // The caller's proxy sends copies fire-and-forget outside its stats filter: only the server reports them.
+      const mirrors = routing.mirrors.map((backend) => {
+        const mirrorPods = this.#pods(backend);
+        const copy = this.#serve(mirrorPods);
+        this.#record(backend, mirrorPods, copy, ["destination"]);
+        this.#mirrored.set(mirrorPods.key, (this.#mirrored.get(mirrorPods.key) ?? 0) + 1);
+        return copy;
+      });
+      made.push({ ...response, client: client.id, mirrors });
     }
     return made;
   }
 
-  #serve(version: string): SimulatedRequest {
-    this.#counts.set(version, (this.#counts.get(version) ?? 0) + 1);
+  #serve(pods: Pods): SimulatedResponse {
+    const version = pods.key;
     const behaviour = this.#behaviours.get(version);
     if (behaviour === undefined || behaviour.down === true) {
       return { version, latencyMs: 1, responseCode: 503, responseFlags: "UH" };
@@ -267,27 +487,74 @@ export class TrafficSimulator {
     return { version, latencyMs, responseCode: 200, responseFlags: "-" };
   }
 
-  #record(request: SimulatedRequest): void {
-    const { name, namespace } = this.#options.service;
-    const labels: Record<Exclude<Label, "reporter">, string> = {
-      source_workload: "loadgen",
-      source_workload_namespace: namespace,
-      destination_service: `${name}.${namespace}.svc.cluster.local`,
-      destination_service_name: name,
-      destination_service_namespace: namespace,
-      destination_workload: `${name}-${request.version}`,
-      destination_version: request.version,
-      response_code: String(request.responseCode),
-      response_flags: request.responseFlags,
-      request_protocol: "http",
+  #record(
+    backend: Backend,
+    pods: Pods,
+    response: SimulatedResponse,
+    reporters: readonly ("source" | "destination")[],
+  ): void {
+    const namespace = this.#options.service.namespace;
+    const server = inboundService([...this.#services.values()], pods) ?? {
+      name: backend.service,
+      namespace: backend.namespace,
     };
-    // A UH 503 never reached a server-side proxy, so only the caller's reports it.
-    const reporters = request.responseFlags === "UH" ? ["source"] : ["source", "destination"];
     for (const reporter of reporters) {
-      this.#requests.inc({ ...labels, reporter });
-      this.#duration.observe({ ...labels, reporter }, request.latencyMs);
+      // A UH 503 never reached a server-side proxy, so only the caller's reports it.
+      if (reporter === "destination" && response.responseFlags === "UH") continue;
+      const service =
+        reporter === "source" ? { name: backend.service, namespace: backend.namespace } : server;
+      const labels: Record<Label, string> = {
+        reporter,
+        source_workload: "loadgen",
+        source_workload_namespace: namespace,
+        destination_service: `${service.name}.${service.namespace}.svc.cluster.local`,
+        destination_service_name: service.name,
+        destination_service_namespace: service.namespace,
+        ...workloadLabels(pods),
+        response_code: String(response.responseCode),
+        response_flags: response.responseFlags,
+        request_protocol: "http",
+      };
+      this.#requests.inc(labels);
+      this.#duration.observe(labels, response.latencyMs);
     }
   }
+}
+
+function makeClients(groups: readonly ClientGroup[], base: RequestShape): Client[] {
+  const clients: Client[] = [];
+  for (const g of groups) {
+    if (!(Number.isInteger(g.count) && g.count >= 0))
+      throw new Error(`clients ${g.name}: count must be an integer >= 0`);
+    const shape = { ...base, ...g.request, headers: { ...base.headers, ...g.request?.headers } };
+    const request: MeshRequest = {
+      method: shape.method ?? "GET",
+      path: shape.path ?? "/",
+      query: shape.query ?? {},
+      headers: Object.fromEntries(
+        Object.entries(shape.headers).map(([k, v]) => [k.toLowerCase(), v]),
+      ),
+    };
+    for (let i = 0; i < g.count; i++)
+      clients.push({
+        id: `${g.name}#${i}`,
+        group: g.name,
+        request,
+        jar: new CookieJar(),
+        served: {},
+      });
+  }
+  if (clients.length === 0) throw new Error("clients: at least one client is needed");
+  return clients;
+}
+
+/** The jar's cookies after any the client sets itself. */
+function withCookie(request: MeshRequest, cookie: string): MeshRequest {
+  const own = request.headers.cookie;
+  return {
+    ...request,
+    headers: { ...request.headers, cookie: own === undefined ? cookie : `${own}; ${cookie}` },
+  };
 }
 
 function checkBehaviour(version: string, b: VersionBehaviour): VersionBehaviour {
@@ -332,115 +599,4 @@ function poisson(random: () => number, mean: number): number {
     }
   }
   return n;
-}
-
-export interface GitRemoteWeightsOptions {
-  /** Path of the bare repository the watchdog pushes to. */
-  readonly bareRepo: string;
-  readonly branch: string;
-  /** Path inside the repository, e.g. `manifests/recs/recommend/virtualservice.yaml`. */
-  readonly virtualServicePath: string;
-  readonly destinationRulePath: string;
-  /** Minimum time between two reads of the repository. Default 200. */
-  readonly refreshMs?: number;
-}
-
-const execFileAsync = promisify(execFile);
-
-/**
- * Weights that follow the rollout: read from the compiled manifests on
- * `branch` of a bare repository, as Argo CD would apply them. On a git or
- * parse error the last good weights stay in force (a half-pushed state must
- * not stop the traffic); with none yet, the error is thrown.
- */
-export function weightsFromGitRemote(options: GitRemoteWeightsOptions): WeightsSource {
-  const refreshMs = options.refreshMs ?? 200;
-  let last: Weights | undefined;
-  let readAt = Number.NEGATIVE_INFINITY;
-  let reading: Promise<Weights> | undefined;
-  const show = async (path: string) =>
-    (
-      await execFileAsync(
-        "git",
-        ["--git-dir", options.bareRepo, "show", `${options.branch}:${path}`],
-        {
-          encoding: "utf8",
-          timeout: 5000,
-        },
-      )
-    ).stdout;
-  const read = async (): Promise<Weights> => {
-    try {
-      const [vs, dr] = await Promise.all([
-        show(options.virtualServicePath),
-        show(options.destinationRulePath),
-      ]);
-      last = weightsFromManifests(vs, dr);
-      return last;
-    } catch (error) {
-      if (last === undefined) throw error;
-      return last;
-    } finally {
-      readAt = performance.now();
-      reading = undefined;
-    }
-  };
-  return () => {
-    if (last !== undefined && performance.now() - readAt < refreshMs) return last;
-    reading ??= read();
-    return reading;
-  };
-}
-
-/**
- * Percent per version label value from a compiled VirtualService and
- * DestinationRule: the first `spec.http` route's destinations, each subset
- * mapped to `labels.version`, else `labels["app.kubernetes.io/version"]`,
- * else the subset name (the same rule the watchdog uses).
- */
-export function weightsFromManifests(virtualService: string, destinationRule: string): Weights {
-  const vs: unknown = parse(virtualService);
-  const dr: unknown = parse(destinationRule);
-  const subsets = new Map<string, string>();
-  for (const subset of arrayAt(dr, ["spec", "subsets"], "DestinationRule")) {
-    const name = at(subset, ["name"]);
-    if (typeof name !== "string") throw new Error("DestinationRule: a subset has no name");
-    const labels = at(subset, ["labels"]);
-    const version = at(labels, ["version"]) ?? at(labels, ["app.kubernetes.io/version"]) ?? name;
-    subsets.set(name, String(version));
-  }
-  const [first] = arrayAt(vs, ["spec", "http"], "VirtualService");
-  const route = arrayAt(first, ["route"], "VirtualService: spec.http[0]");
-  const weights: Weights = {};
-  route.forEach((destination, i) => {
-    const subset = at(destination, ["destination", "subset"]);
-    if (typeof subset !== "string") {
-      throw new Error(`VirtualService: spec.http[0].route[${i}] has no subset`);
-    }
-    const version = subsets.get(subset);
-    if (version === undefined) {
-      throw new Error(`VirtualService: subset ${subset} is not in the DestinationRule`);
-    }
-    const weight = at(destination, ["weight"]) ?? (route.length === 1 ? 100 : 0);
-    if (typeof weight !== "number")
-      throw new Error(`VirtualService: weight of ${subset} is not a number`);
-    weights[version] = (weights[version] ?? 0) + weight;
-  });
-  return weights;
-}
-
-function at(value: unknown, path: readonly string[]): unknown {
-  let v = value;
-  for (const key of path) {
-    if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
-    v = (v as Record<string, unknown>)[key];
-  }
-  return v;
-}
-
-function arrayAt(value: unknown, path: readonly string[], what: string): unknown[] {
-  const v = at(value, path);
-  if (!Array.isArray(v) || v.length === 0)
-    throw new Error(`${what}: ${path.join(".")} is missing or empty`);
-  return v;
 }

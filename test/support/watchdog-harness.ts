@@ -3,6 +3,7 @@
  * rollout, the traffic simulator (stand-in for the Istio data plane) following
  * the weights pushed there, and a real Prometheus scraping the simulator.
  */
+import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { watchSettings } from "../../src/config/watch-settings.js";
 import { GitWorkingCopy } from "../../src/gitops/repo.js";
@@ -12,15 +13,23 @@ import { createLogger, type Logger } from "../../src/watchdog/log.js";
 import type { BareRemote } from "./git-remote.js";
 import type { SpecDoc } from "./make-spec.js";
 import { type PrometheusServer, startPrometheus } from "./prometheus-server.js";
-import { DR_PATH, fastSpec, rolloutRemote, VS_PATH } from "./rollout-repo.js";
+import { fastSpec, rolloutRemote, VS_PATH } from "./rollout-repo.js";
 import { auditOutput } from "./secrets-audit.js";
-import { TrafficSimulator, type VersionBehaviour, weightsFromGitRemote } from "./simulator.js";
+import {
+  type ClientGroup,
+  manifestsFromGitRemote,
+  type RequestShape,
+  TrafficSimulator,
+  type VersionBehaviour,
+} from "./simulator.js";
 
 export interface HarnessOptions {
   readonly spec?: SpecDoc;
   readonly rps?: number;
   readonly versions?: Record<string, VersionBehaviour>;
   readonly seed?: number;
+  /** The simulated clients; default 100 alike, sending `RECOMMEND_REQUEST`. */
+  readonly clients?: readonly ClientGroup[];
   /** More `127.0.0.1:port` targets for Prometheus to scrape, e.g. a watchdog's `--listen`. */
   readonly extraTargets?: readonly string[];
 }
@@ -43,24 +52,34 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The rollout's output directory in the GitOps repo, whichever target compiled it. */
+export const ROLLOUT_DIR = dirname(VS_PATH);
+
 export const HEALTHY: Record<string, VersionBehaviour> = {
   v1: { latencyMedianMs: 40, latencySigma: 0.3, errorRate: 0.001 },
   v2: { latencyMedianMs: 40, latencySigma: 0.3, errorRate: 0.001 },
 };
 
+/** The request `makeSpec`'s route matches: what the simulated clients send unless a test says otherwise. */
+export const RECOMMEND_REQUEST: RequestShape = { method: "POST", path: "/api/v1/recommend" };
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const remote = rolloutRemote(options.spec ?? fastSpec());
+  const spec = options.spec ?? fastSpec();
+  const remote = rolloutRemote(spec);
+  const selector = ((spec.spec as SpecDoc).service as { selector?: Record<string, string> })
+    .selector;
   const sim = new TrafficSimulator({
     seed: options.seed ?? 7,
     rps: options.rps ?? 200,
-    service: { name: "recommender", namespace: "recs" },
+    service: {
+      name: "recommender",
+      namespace: "recs",
+      ...(selector === undefined ? {} : { selector }),
+    },
     versions: options.versions ?? HEALTHY,
-    weights: weightsFromGitRemote({
-      bareRepo: remote.bare,
-      branch: "main",
-      virtualServicePath: VS_PATH,
-      destinationRulePath: DR_PATH,
-    }),
+    manifests: manifestsFromGitRemote({ bareRepo: remote.bare, branch: "main", dir: ROLLOUT_DIR }),
+    request: RECOMMEND_REQUEST,
+    ...(options.clients === undefined ? {} : { clients: options.clients }),
   });
   await sim.start();
   const prom = await startPrometheus({
