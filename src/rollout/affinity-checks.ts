@@ -3,6 +3,7 @@
  * (`traffic.sessionAffinity`): what the schema cannot say. Runs on documents
  * that passed the schema.
  */
+import { canaryInPlay } from "./canary-in-play.js";
 import type { RolloutDocument } from "./document.js";
 import { parseDuration } from "./duration.js";
 import { GATEWAY_API_LIMITS, matchIssues } from "./gateway-api-checks.js";
@@ -159,5 +160,21 @@ function rank(match: HttpMatchRequest, extraHeaders: number): number[] {
     match.method === undefined ? 0 : 1,
     count("headers") + extraHeaders,
     count("queryParams"),
+  ];
+}
+
+/** Warnings for the Gateway API target: what sticky sessions need beyond the standard channel's core. */
+export function stickyOnGatewayApiWarnings(doc: RolloutDocument): SpecIssue[] {
+  const inPlay = canaryInPlay({
+    ...(doc.spec.canary === undefined ? {} : { canary: doc.spec.canary }),
+    ...(doc.status === undefined ? {} : { status: doc.status }),
+  });
+  if (doc.spec.traffic?.sessionAffinity === undefined || !inPlay) return [];
+  return [
+    {
+      path: ["spec", "traffic", "sessionAffinity"],
+      message:
+        "warning: on target gateway-api, sticky sessions match the Cookie header with a RegularExpression (implementation-specific in the standard channel) and set cookies with a ResponseHeaderModifier filter on a backendRef (filters there are implementation-specific); Istio supports both, check that your implementation does",
+    },
   ];
 }

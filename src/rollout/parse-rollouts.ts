@@ -5,6 +5,7 @@
  */
 import { ISTIO_DURATION_BUCKETS_MS } from "../analysis/histogram.js";
 import type { Diagnostic } from "../errors.js";
+import { stickyOnGatewayApiWarnings } from "./affinity-checks.js";
 import type { LocatedRollout } from "./cross-checks.js";
 import type { RolloutDocument } from "./document.js";
 import { identify } from "./document-identity.js";
@@ -114,7 +115,8 @@ export function parseRollouts(
     if (note !== undefined) result.notes.push(note);
     result.notes.push(...inertNotes(rollout, source, file));
     if (rollout.target === "gateway-api") {
-      for (const warning of gatewayApiWarnings(data as RolloutDocument)) {
+      const doc = data as RolloutDocument;
+      for (const warning of [...gatewayApiWarnings(doc), ...stickyOnGatewayApiWarnings(doc)]) {
         const d = toDiagnostic(source, warning);
         result.notes.push(`${d.file}:${d.line}:${d.col}: ${d.path}: ${d.message}`);
       }

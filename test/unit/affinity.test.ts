@@ -307,6 +307,28 @@ describe("canaryMatch and sessionAffinity once the canary is gone", () => {
     ]);
   });
 
+  it("warns, on the gateway-api target only and while the canary is in play, that sticky sessions need implementation-specific features", () => {
+    const gateway = {
+      target: "gateway-api",
+      service: { host: "recommender", port: 8080, selector: { app: "recommender" } },
+      route: { match: ROUTE.match, canaryMatch: PINNED },
+    };
+    const warnings = (doc: Record<string, unknown>) =>
+      parseRollouts("r.yaml", "r.yaml", specYaml(doc)).notes.filter((n) =>
+        n.includes("implementation-specific"),
+      );
+    expect(warnings(strategySpec(gateway))).to.have.length(1);
+    expect(warnings(strategySpec(gateway))[0]).to.match(
+      /^r\.yaml:\d+:\d+: spec\.traffic\.sessionAffinity: warning: on target gateway-api, sticky sessions match the Cookie header with a RegularExpression/,
+    );
+    expect(warnings(strategySpec())).to.deep.equal([]);
+    const back = strategySpec(
+      { ...gateway, traffic: { canaryWeight: 0, sessionAffinity: AFFINITY } },
+      { phase: "RolledBack" },
+    );
+    expect(warnings(back)).to.deep.equal([]);
+  });
+
   it("notes nothing while the canary is in play", () => {
     const parsed = parseRollouts("r.yaml", "r.yaml", specYaml(strategySpec()));
     expect(parsed.notes.filter((n) => n.includes("inert"))).to.deep.equal([]);
