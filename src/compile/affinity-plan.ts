@@ -42,6 +42,7 @@ export function affinityPlan(rollout: Rollout): AffinityPlan {
   const routeName = rollout.route.name;
   const base = rollout.route.match;
   const affinity = rollout.traffic.sessionAffinity;
+  if (affinity === undefined && rollout.route.canaryMatch === undefined) return { ahead: [] };
   const value = sessionCookieValue(rollout);
   const cookieMatch = (name: string): HttpMatchRequest[] =>
     andMatches(base, [{ headers: { cookie: { regex: cookieRegex(name, value) } } }]);
