@@ -41,10 +41,15 @@ export function compileCommand(paths: readonly string[], flags: CompileFlags, io
   const shown = (p: string) => displayPath(join(out, p), cwd);
   for (const dir of plan.stale)
     io.note(`${shown(dir)}: no rollout compiles here any more; kept (use --prune to remove)`);
+  for (const file of plan.staleFiles)
+    io.note(
+      `${shown(file)}: its rollout no longer compiles this file; kept, unlisted in its kustomization (use --prune to remove)`,
+    );
   if (flags.check === true) {
     const differences = [
       ...plan.changed.map((f) => `${shown(f.path)}: out of date`),
       ...plan.prune.map((d) => `${shown(d)}: would be removed`),
+      ...plan.pruneFiles.map((f) => `${shown(f)}: would be removed`),
     ];
     if (differences.length > 0) throw new OutOfDateError(differences);
     io.out(`${displayPath(out, cwd)}: up to date (${count(project.rollouts.length, "rollout")})`);
@@ -52,7 +57,8 @@ export function compileCommand(paths: readonly string[], flags: CompileFlags, io
   }
   applyOutput(out, plan);
   const unchanged = plan.files.length - plan.changed.length;
-  const pruned = plan.prune.length > 0 ? `, ${plan.prune.length} removed` : "";
+  const removed = plan.prune.length + plan.pruneFiles.length;
+  const pruned = removed > 0 ? `, ${removed} removed` : "";
   io.out(
     `compiled ${count(project.rollouts.length, "rollout")} into ${displayPath(out, cwd)}: ${plan.changed.length} written, ${unchanged} unchanged${pruned}`,
   );
@@ -71,7 +77,7 @@ export function validateCommand(
     repositoryDefaults(config),
   );
   for (const note of notes) io.note(note);
-  // Compiling in memory also proves the manifests pass Istio's schema.
+  // Compiling in memory also proves the manifests pass their target's schema.
   compileRollouts(rollouts, { apiVersion: resolveApiVersion(flags.apiVersion, config) });
   io.out(`${count(rollouts.length, "rollout")} valid`);
 }

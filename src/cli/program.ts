@@ -106,7 +106,7 @@ export function buildProgram(
     )
     .option(
       "--prune",
-      "remove output directories of rollouts that no longer exist (only ones meshcanary generated)",
+      "remove output directories of rollouts that no longer exist, and files a rollout no longer compiles (only ones meshcanary generated)",
     )
     .addOption(apiVersionOption())
     .addOption(configOption())

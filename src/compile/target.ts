@@ -4,6 +4,14 @@
  * checks them against its own schema, and says how its telemetry names the
  * rollout's series. A new target is one module in `targets/` behind this
  * interface and one row in `targets/index.ts`; the compiler names no kind.
+ *
+ * A strategy (a shadow phase, pinned clients, sticky sessions) reaches every
+ * target through the resolved `Rollout`, and each target module says at its
+ * top where it adds to the output: the Istio target through the view its
+ * templates render (`targets/istio.ts`, `templates/*.json.hbs`), the
+ * gateway-api target in code (`targets/gateway-api.ts`). What a target cannot
+ * express is refused when the spec is read, at its position, by the
+ * target's checks in `rollout/` (`TARGET_CHECKS`).
  */
 import type { Rollout } from "../rollout/types.js";
 
@@ -16,7 +24,12 @@ export const SOURCE_ANNOTATION = "meshcanary.dev/source";
 export interface Manifest {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace: string };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
   readonly spec: object;
 }
 

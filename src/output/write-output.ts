@@ -34,6 +34,14 @@ export interface OutputPlan {
   readonly prune: readonly string[];
   /** Such directories kept because `prune` was not asked for. */
   readonly stale: readonly string[];
+  /**
+   * Generated files inside a rollout's directory that its rollout no longer
+   * compiles (it changed target, or a version's Service went with its
+   * version), removed with `prune`; its kustomization no longer lists them.
+   */
+  readonly pruneFiles: readonly string[];
+  /** Such files kept because `prune` was not asked for. */
+  readonly staleFiles: readonly string[];
 }
 
 export interface PlanOptions extends CompileOptions {
@@ -51,12 +59,34 @@ export function planOutput(
   const kept = options.prune === true ? [] : orphaned;
   const files = [...compiled, rootKustomization([...current, ...kept])];
   const changed = files.filter((f) => readIfExists(join(outDir, f.path)) !== f.content);
+  const written = new Set(compiled.map((f) => f.path));
+  const leftOver = [...current]
+    .sort()
+    .flatMap((dir) => generatedFiles(outDir, dir))
+    .filter((path) => !written.has(path));
   return {
     files,
     changed,
     prune: options.prune === true ? orphaned : [],
     stale: kept,
+    pruneFiles: options.prune === true ? leftOver : [],
+    staleFiles: options.prune === true ? [] : leftOver,
   };
+}
+
+/** The regular files of `<ns>/<name>` that start with meshcanary's header, as output-relative paths. */
+function generatedFiles(outDir: string, dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(join(outDir, dir));
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => lstatSync(join(outDir, dir, n)).isFile())
+    .filter((n) => readIfExists(join(outDir, dir, n))?.startsWith(GENERATED_HEADER) === true)
+    .map((n) => `${dir}/${n}`)
+    .sort();
 }
 
 /** The two writes applyOutput makes; replaceable so tests can make them fail. */
@@ -79,7 +109,8 @@ export function applyOutput(
   plan: OutputPlan,
   writer: OutputWriter = nodeWriter,
 ): void {
-  if (plan.changed.length === 0 && plan.prune.length === 0) return;
+  const { pruneFiles } = plan;
+  if (plan.changed.length === 0 && plan.prune.length === 0 && pruneFiles.length === 0) return;
   const parent = dirname(outDir);
   let staging: string | undefined;
   try {
@@ -93,7 +124,9 @@ export function applyOutput(
       made.add(dir);
       writer.writeFile(join(staging, file.path), file.content);
     }
-    for (const dir of new Set([...made, ...plan.prune])) refuseSymlinks(outDir, dir);
+    for (const dir of new Set([...made, ...plan.prune, ...pruneFiles.map(dirname)])) {
+      refuseSymlinks(outDir, dir);
+    }
     if (lstatOrUndefined(outDir) === undefined) {
       writer.rename(staging, outDir);
       staging = undefined;
@@ -110,6 +143,7 @@ export function applyOutput(
       rmSync(join(outDir, dir), { recursive: true, force: true });
       removeIfEmpty(dirname(join(outDir, dir)));
     }
+    for (const file of pruneFiles) rmSync(join(outDir, file), { force: true });
   } catch (error) {
     if (error instanceof FileSystemError) throw error;
     throw new FileSystemError(`${outDir}: cannot write output: ${(error as Error).message}`, {

@@ -28,6 +28,8 @@ interface NamedManifest {
   readonly name: string;
   /** Where the spec decides the name. */
   readonly path: PathSegment[];
+  /** How to give it another name. */
+  readonly rename: string;
 }
 
 /** The manifests a rollout's target writes, with the spec field each name comes from. */
@@ -39,6 +41,7 @@ function manifestNames(item: LocatedRollout): NamedManifest[] {
     path: item.source.doc.hasIn(["spec", "names", kind])
       ? ["spec", "names", kind]
       : ["metadata", "name"],
+    rename: `give one of them another name (spec.names.${kind})`,
   });
   if (rollout.target === "istio") {
     return [named("virtualService", "VirtualService"), named("destinationRule", "DestinationRule")];
@@ -52,6 +55,8 @@ function manifestNames(item: LocatedRollout): NamedManifest[] {
       kind: "Service",
       name: versionServiceName(short, subset.name),
       path: ["spec", role, "name"],
+      rename:
+        "a version's Service is named <service>-<subset>: route one service's version from one rollout, or use another subset name",
     })),
   ];
 }
@@ -74,7 +79,7 @@ function sameManifestNames(items: readonly LocatedRollout[]): Diagnostic[] {
         diagnostic(
           item,
           m.path,
-          `${id} is also written by rollout ${other} (${where(earlier.item, earlier.path)}); give one of them another name (spec.names)`,
+          `${id} is also written by rollout ${other} (${where(earlier.item, earlier.path)}); ${m.rename}`,
         ),
       );
     }

@@ -25,7 +25,11 @@ export const GATEWAY_API_LIMITS = {
   pathLength: 1024,
   headerValueLength: 4096,
   queryValueLength: 1024,
+  nameLength: 256,
 } as const;
+
+/** Header and query parameter names in an HTTPRouteMatch: HTTP token characters. */
+const VALUE_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
 
 /** HTTPRouteMatch `method`'s enum. */
 export const GATEWAY_API_METHODS: readonly string[] = [
@@ -139,11 +143,18 @@ export function matchIssues(match: HttpMatchRequest, at: PathSegment[]): SpecIss
         kind === "headers"
           ? GATEWAY_API_LIMITS.headerValueLength
           : GATEWAY_API_LIMITS.queryValueLength;
-      const value = condition.exact ?? condition.regex ?? "";
-      if (value.length > limit) {
+      if (!VALUE_NAME.test(name) || name.length > GATEWAY_API_LIMITS.nameLength) {
         issues.push({
           path: [...at, kind, name],
-          message: `must be at most ${limit} characters for target gateway-api`,
+          message: `target gateway-api needs ${kind === "headers" ? "a header" : "a query parameter"} name of at most ${GATEWAY_API_LIMITS.nameLength} letters, digits and !#$%&'*+-.^_\`|~`,
+          at: "key",
+        });
+      }
+      const value = condition.exact ?? condition.regex;
+      if (value !== undefined && (value.length < 1 || value.length > limit)) {
+        issues.push({
+          path: [...at, kind, name, condition.exact === undefined ? "regex" : "exact"],
+          message: `target gateway-api matches values of 1 to ${limit} characters`,
         });
       }
     }
@@ -226,40 +237,51 @@ function serviceIssues(doc: RolloutDocument): SpecIssue[] {
 }
 
 function parentIssues(doc: RolloutDocument): SpecIssue[] {
+  const { spec } = doc;
+  const gateways = [...new Set(spec.gateways ?? ["mesh"])];
+  const limits: SpecIssue[] = [];
+  if (gateways.length > GATEWAY_API_LIMITS.parentRefs) {
+    limits.push({
+      path: ["spec", "gateways"],
+      message: `at most ${GATEWAY_API_LIMITS.parentRefs} gateways for target gateway-api (an HTTPRoute's parentRefs)`,
+    });
+  }
+  const hostnames = new Set(spec.hosts ?? []);
+  if (gateways.some((g) => g !== "mesh") && hostnames.size > GATEWAY_API_LIMITS.hostnames) {
+    limits.push({
+      path: ["spec", "hosts"],
+      message: `at most ${GATEWAY_API_LIMITS.hostnames} hosts for target gateway-api (an HTTPRoute's hostnames)`,
+    });
+  }
+  return [...limits, ...hostIssues(doc, gateways)];
+}
+
+function hostIssues(doc: RolloutDocument, gateways: readonly string[]): SpecIssue[] {
   const { spec, metadata } = doc;
-  const gateways = spec.gateways ?? ["mesh"];
+  const hosts = spec.hosts ?? [];
   if (gateways.some((g) => g !== "mesh")) {
-    return (spec.hosts ?? []).flatMap((host, i) =>
+    return hosts.flatMap((host, i) =>
       host === "*"
         ? [
             {
               path: ["spec", "hosts", i],
               message:
-                "target gateway-api: an HTTPRoute hostname cannot be * (leave spec.hosts out to match every host)",
+                "target gateway-api: an HTTPRoute hostname cannot be *; name the hosts, or a wildcard domain such as *.example.com",
             },
           ]
         : [],
     );
   }
   // Only the mesh: the route attaches to the Service, and routes that Service's traffic alone.
-  const own = new Set([
-    spec.service.host,
-    `${spec.service.host}.${metadata.namespace}.svc.cluster.local`,
-  ]);
   const short = serviceShortName(spec.service.host, metadata.namespace);
-  if (short !== undefined) {
-    own.add(short);
-    own.add(`${short}.${metadata.namespace}.svc.cluster.local`);
-    own.add(`${short}.${metadata.namespace}.svc`);
-    own.add(`${short}.${metadata.namespace}`);
-  }
-  return (spec.hosts ?? []).flatMap((host, i) =>
-    own.has(host)
+  if (short === undefined) return []; // serviceIssues refuses the host already
+  return hosts.flatMap((host, i) =>
+    serviceShortName(host, metadata.namespace) === short
       ? []
       : [
           {
             path: ["spec", "hosts", i],
-            message: `target gateway-api on the mesh attaches the HTTPRoute to Service ${short ?? spec.service.host} (GAMMA) and routes only its traffic; another host needs a Gateway in spec.gateways`,
+            message: `target gateway-api on the mesh attaches the HTTPRoute to Service ${short} (GAMMA) and routes only its traffic; another host needs a Gateway in spec.gateways`,
           },
         ],
   );

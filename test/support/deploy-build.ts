@@ -33,17 +33,22 @@ export interface KubeObject {
 
 /** `kubectl kustomize deploy/<dir>`, parsed; throws with kubectl's message when the build fails. */
 export function kustomize(dir: string): KubeObject[] {
+  return kustomizeBuild(join(DEPLOY, dir), `deploy/${dir}`);
+}
+
+/** `kubectl kustomize <absolute dir>`, parsed; `shown` names the directory in errors. */
+export function kustomizeBuild(dir: string, shown = dir): KubeObject[] {
   const kubectl = findExecutable("kubectl");
   if (kubectl === undefined)
-    throw new Error("kubectl not found: the deploy tests build deploy/ with kubectl kustomize");
-  const r = spawnSync(kubectl, ["kustomize", join(DEPLOY, dir)], {
+    throw new Error(`kubectl not found: building ${shown} needs kubectl kustomize`);
+  const r = spawnSync(kubectl, ["kustomize", dir], {
     encoding: "utf8",
     timeout: 30_000,
   });
   if (r.status !== 0)
-    throw new Error(`kubectl kustomize deploy/${dir} failed: ${r.stderr || r.error?.message}`);
+    throw new Error(`kubectl kustomize ${shown} failed: ${r.stderr || r.error?.message}`);
   return parseAllDocuments(r.stdout).map((doc) => {
-    if (doc.errors.length > 0) throw new Error(`deploy/${dir}: ${doc.errors[0]?.message}`);
+    if (doc.errors.length > 0) throw new Error(`${shown}: ${doc.errors[0]?.message}`);
     return doc.toJS() as KubeObject;
   });
 }

@@ -9,6 +9,7 @@
  * gives every field's fate.
  */
 import { TemplateError } from "../../errors.js";
+import { GATEWAY_API_METHODS } from "../../rollout/gateway-api-checks.js";
 import type { HttpMatchRequest } from "../../rollout/types.js";
 
 type StringMatch = Readonly<{ exact?: string; prefix?: string; regex?: string }>;
@@ -50,7 +51,7 @@ export function translateMatch(match: HttpMatchRequest): HttpRouteMatch {
         out.path = path(value as StringMatch);
         break;
       case "method":
-        out.method = exactOnly(value as StringMatch, "method");
+        out.method = method(value as StringMatch);
         break;
       case "headers":
       case "queryParams":
@@ -69,8 +70,9 @@ function path(uri: StringMatch): HttpRouteMatch["path"] {
   return untranslatable("uri.regex");
 }
 
-function exactOnly(value: StringMatch, field: string): string {
-  return value.exact ?? untranslatable(`${field} without exact`);
+function method(value: StringMatch): string {
+  const name = value.exact ?? untranslatable("method without exact");
+  return GATEWAY_API_METHODS.includes(name) ? name : untranslatable(`method ${name}`);
 }
 
 function valueMatches(entries: Readonly<Record<string, StringMatch>>, field: string): ValueMatch[] {

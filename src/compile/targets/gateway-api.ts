@@ -55,7 +55,7 @@ export const gatewayApiTarget: RoutingTarget = {
       name: rollout.names.httpRoute,
       manifest: httpRoute(rollout),
     };
-    return [route, ...versions(rollout).map((subset) => serviceEntry(rollout, subset))];
+    return [route, ...versions(rollout).map((subset) => versionServiceFile(rollout, subset))];
   },
   schemaProblems: gatewayApiSchemaProblems,
   metricIdentity(rollout): MetricIdentity {
@@ -84,16 +84,16 @@ function port(rollout: Rollout): number {
   return rollout.service.port as number;
 }
 
-function metadata(rollout: Rollout, name: string): Manifest["metadata"] & object {
+function metadata(rollout: Rollout, name: string): Manifest["metadata"] {
   return {
     name,
     namespace: rollout.namespace,
     labels: { [MANAGED_BY_LABEL]: "meshcanary" },
     annotations: { [SOURCE_ANNOTATION]: rollout.source.relativePath },
-  } as Manifest["metadata"];
+  };
 }
 
-function serviceEntry(rollout: Rollout, subset: Subset): TargetManifest {
+function versionServiceFile(rollout: Rollout, subset: Subset): TargetManifest {
   const name = versionServiceName(shortName(rollout), subset.name);
   return {
     file: `service-${subset.name}.yaml`,

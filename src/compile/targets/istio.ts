@@ -3,6 +3,11 @@
  * match between the stable and canary subsets by weight, and a
  * DestinationRule declaring the subsets by pod labels. Rendered from
  * templates/*.json.hbs and checked against Istio's schema.
+ *
+ * How a strategy adds to this target: put what it needs into the view
+ * (`viewOf`), as data the template prints through `json`, and add the routes
+ * or fields to templates/virtualservice.json.hbs. Routes are first-match, so
+ * a route that must win (pinned clients) goes before the rollout route.
  */
 import type { Rollout, Subset } from "../../rollout/types.js";
 import { affinityPlan } from "../affinity-plan.js";
