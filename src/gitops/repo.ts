@@ -46,10 +46,10 @@ export class GitError extends MeshcanaryError {
   }
 }
 
-/** A file to write: its repository-relative path (POSIX) and whole content. */
+/** A file to write: its repository-relative path (POSIX) and whole content; `null` removes it. */
 export interface RepoFile {
   readonly path: string;
-  readonly content: string;
+  readonly content: string | null;
 }
 
 export interface GitOpsRepo {
@@ -256,6 +256,10 @@ export class GitWorkingCopy implements GitOpsRepo {
     for (const file of files) {
       const full = this.#inside(file.path);
       refuseSymlinkedParents(this.dir, file.path);
+      if (file.content === null) {
+        rmSync(full, { force: true });
+        continue;
+      }
       mkdirSync(dirname(full), { recursive: true });
       writeFileSync(full, file.content);
     }

@@ -17,7 +17,7 @@ import type { WatchSettings } from "../config/watch-settings.js";
 import { type Actionable, applyDecision, decisionTime } from "../engine/apply-decision.js";
 import { evaluateRollouts, filesNeedingHistory, type RolloutOutcome } from "../engine/evaluate.js";
 import { type Diagnostic, formatDiagnostic } from "../errors.js";
-import { GitError, type GitOpsRepo } from "../gitops/repo.js";
+import { GitError, type GitOpsRepo, type RepoFile } from "../gitops/repo.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
 import { SpecEditError } from "../rollout/edit.js";
 import { loadRepoRollouts, rolloutsOfValidFiles, type SpecCache } from "../rollout/load.js";
@@ -216,14 +216,35 @@ async function commitDecision(
   const compiled = [
     ...compileRollout(edited.rollout, { apiVersion: settings.apiVersion }),
     rootKustomization([...outputDirs]),
-  ];
+  ].map((f) => ({ path: posix.join(settings.out, f.path), content: f.content }));
   return repo.commit(
     [
       { path: rollout.source.file, content: edited.text },
-      ...compiled.map((f) => ({ path: posix.join(settings.out, f.path), content: f.content })),
+      ...compiled,
+      ...(await leftOver(repo, posix.join(settings.out, rolloutDir(rollout)), compiled)),
     ],
     commitMessage(rollout, decision),
   );
+}
+
+/**
+ * Generated files of the rollout's directory that the new output no longer
+ * has, as removals: a promotion on the gateway-api target drops the old
+ * stable's Service. Files a person put there are kept.
+ */
+async function leftOver(
+  repo: GitOpsRepo,
+  dir: string,
+  compiled: readonly RepoFile[],
+): Promise<RepoFile[]> {
+  const written = new Set(compiled.map((f) => f.path));
+  const removed: RepoFile[] = [];
+  for (const path of (await repo.list(dir)) ?? []) {
+    if (written.has(path) || posix.dirname(path) !== dir) continue;
+    if ((await repo.read(path))?.startsWith(GENERATED_HEADER))
+      removed.push({ path, content: null });
+  }
+  return removed;
 }
 
 /** `<ns>/<name>` directories under `out` whose kustomization.yaml meshcanary wrote. */

@@ -21,6 +21,7 @@ import {
   decisionSubjects,
   type Harness,
   HEALTHY,
+  loop,
   startHarness,
   waitFor,
 } from "../support/watchdog-harness.js";
@@ -32,29 +33,6 @@ function remoteWeights(h: Harness): Record<string, number> {
   return Object.fromEntries(
     (vs.spec.http[0]?.route ?? []).map((r) => [r.destination.subset, r.weight ?? 100]),
   );
-}
-
-/** Runs a watchdog loop on the harness until `stop()`. */
-async function loop(h: Harness, extra: Parameters<Harness["deps"]>[0] = {}) {
-  const controller = new AbortController();
-  let cycles = 0;
-  const watchdog = startWatchdog({
-    ...(await h.deps(extra)),
-    loopIntervalMs: 1000,
-    signal: controller.signal,
-    onCycle: () => {
-      cycles++;
-    },
-  });
-  return {
-    watchdog,
-    /** Cycles finished so far. */
-    cycles: () => cycles,
-    stop: async () => {
-      controller.abort();
-      return watchdog.done;
-    },
-  };
 }
 
 describe("watchdog with real Prometheus and git", function () {

@@ -64,9 +64,12 @@ export class MemoryRepo implements GitOpsRepo {
   }
 
   async commit(files: readonly RepoFile[], message: string): Promise<string | undefined> {
-    const changed = files.filter((f) => this.#tree.get(f.path) !== f.content);
+    const changed = files.filter((f) => this.#tree.get(f.path) !== (f.content ?? undefined));
     if (changed.length === 0) return undefined;
-    for (const f of changed) this.#tree.set(f.path, f.content);
+    for (const f of changed) {
+      if (f.content === null) this.#tree.delete(f.path);
+      else this.#tree.set(f.path, f.content);
+    }
     const commit = { sha: this.#sha(), message, files: new Map(this.#tree) };
     this.#local.push(commit);
     return commit.sha;

@@ -49,3 +49,16 @@ export function repoFiles(spec: SpecDoc): Record<string, string> {
 export function rolloutRemote(spec: SpecDoc = fastSpec()): BareRemote {
   return new BareRemote(repoFiles(spec));
 }
+
+/** The spec on the gateway-api target: HTTPRoute + per-version Services, pods selected by `app: recommender`. */
+export function onGatewayApi(spec: SpecDoc): SpecDoc {
+  const inner = spec.spec as SpecDoc;
+  return {
+    ...spec,
+    spec: {
+      ...inner,
+      target: "gateway-api",
+      service: { ...(inner.service as SpecDoc), selector: { app: "recommender" } },
+    },
+  };
+}

@@ -11,21 +11,26 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { Counter, Histogram, Registry } from "prom-client";
-import { ISTIO_DURATION_BUCKETS_MS } from "../../src/analysis/histogram.js";
-import { CookieJar } from "./mesh/cookie-jar.js";
+import {
+  type Client,
+  type ClientGroup,
+  makeClients,
+  type RequestShape,
+  requestOf,
+} from "./mesh/clients.js";
+import { IstioMetrics } from "./mesh/istio-metrics.js";
 import { type ManifestSource, routeTable } from "./mesh/manifests.js";
 import { responseHeaderValues, routeRequest } from "./mesh/route-request.js";
 import {
   type Backend,
   type Labels,
-  type MeshRequest,
   type RouteTable,
   type ServiceModel,
   selects,
 } from "./mesh/route-table.js";
 import { inboundService, type Workload, workloadLabels } from "./mesh/telemetry-labels.js";
 
+export type { ClientGroup, RequestShape } from "./mesh/clients.js";
 export { manifestsFromGitRemote, parseManifests } from "./mesh/manifests.js";
 
 export interface VersionBehaviour {
@@ -50,21 +55,6 @@ export interface VersionBehaviour {
 /** Percent per version key, e.g. `{ v1: 95, v2: 5 }`; need not sum to 100. */
 export type Weights = Record<string, number>;
 export type WeightsSource = () => Weights | Promise<Weights>;
-
-/** What a client sends; header names are lower-cased. */
-export interface RequestShape {
-  readonly method?: string;
-  readonly path?: string;
-  readonly query?: Readonly<Record<string, string>>;
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
-/** `count` clients, each with its own cookie jar, sending `request` (over the simulator's). */
-export interface ClientGroup {
-  readonly name: string;
-  readonly count: number;
-  readonly request?: RequestShape;
-}
 
 export interface TrafficSimulatorOptions {
   /** Seed of the PRNG behind every draw: same seed, same routes and behaviours → same requests. */
@@ -128,36 +118,10 @@ export interface ClientView {
   readonly cookies: [string, string][];
 }
 
-const LABELS = [
-  "reporter",
-  "source_workload",
-  "source_workload_namespace",
-  "destination_service",
-  "destination_service_name",
-  "destination_service_namespace",
-  "destination_workload",
-  "destination_workload_namespace",
-  "destination_canonical_service",
-  "destination_canonical_revision",
-  "destination_version",
-  "response_code",
-  "response_flags",
-  "request_protocol",
-] as const;
-type Label = (typeof LABELS)[number];
-
 interface TickLoop {
   stopped: boolean;
   timer?: NodeJS.Timeout;
   tick?: Promise<unknown>;
-}
-
-interface Client {
-  readonly id: string;
-  readonly group: string;
-  readonly request: MeshRequest;
-  readonly jar: CookieJar;
-  readonly served: Record<string, number>;
 }
 
 /** A version key with its pods, or a backend with none (reported from its selector, as if its pods were not ready). */
@@ -180,9 +144,7 @@ export class TrafficSimulator {
   readonly #clients: Client[];
   /** Every Service seen, oldest first: the service itself, then the manifests' in the order they appeared. */
   readonly #services = new Map<string, ServiceModel>();
-  readonly #registry = new Registry();
-  readonly #requests: Counter<Label>;
-  readonly #duration: Histogram<Label>;
+  readonly #metrics = new IstioMetrics();
   #table: RouteTable | undefined;
   #ticks = 0;
   #server: Server | undefined;
@@ -212,19 +174,6 @@ export class TrafficSimulator {
       options.clients ?? [{ name: "clients", count: 100 }],
       options.request ?? {},
     );
-    this.#requests = new Counter({
-      name: "istio_requests_total",
-      help: "Requests seen by the Istio proxies (simulated).",
-      labelNames: LABELS,
-      registers: [this.#registry],
-    });
-    this.#duration = new Histogram({
-      name: "istio_request_duration_milliseconds",
-      help: "Request duration in milliseconds seen by the Istio proxies (simulated).",
-      labelNames: LABELS,
-      buckets: [...ISTIO_DURATION_BUCKETS_MS],
-      registers: [this.#registry],
-    });
   }
   /** `"127.0.0.1:PORT"` for Prometheus's scrape config; only after `start()`. */
   get target(): string {
@@ -243,8 +192,8 @@ export class TrafficSimulator {
         res.writeHead(404).end();
         return;
       }
-      this.#registry.metrics().then(
-        (body) => res.writeHead(200, { "content-type": this.#registry.contentType }).end(body),
+      this.#metrics.text().then(
+        (body) => res.writeHead(200, { "content-type": this.#metrics.contentType }).end(body),
         (error: unknown) => res.writeHead(500).end(String(error)),
       );
     });
@@ -351,7 +300,7 @@ export class TrafficSimulator {
 
   /** The exposition text `GET /metrics` serves. */
   metrics(): Promise<string> {
-    return this.#registry.metrics();
+    return this.#metrics.text();
   }
 
   /** Simulated time: ticks so far × tickMs. Cookies expire in it. */
@@ -437,9 +386,7 @@ export class TrafficSimulator {
     if (table === undefined) return made;
     for (let i = 0; i < n; i++) {
       const client = this.#clients[Math.floor(this.#random() * this.#clients.length)] as Client;
-      const cookie = client.jar.header(now);
-      const request = cookie === undefined ? client.request : withCookie(client.request, cookie);
-      const routing = routeRequest(table, request, this.#random);
+      const routing = routeRequest(table, requestOf(client, now), this.#random);
       if (routing.kind !== "routed") {
         // Envoy answers these itself (404 NR, or 500/503 with every weight at 0) with no
         // destination workload; no judge query selects such series, so none are exported.
@@ -503,58 +450,23 @@ export class TrafficSimulator {
       if (reporter === "destination" && response.responseFlags === "UH") continue;
       const service =
         reporter === "source" ? { name: backend.service, namespace: backend.namespace } : server;
-      const labels: Record<Label, string> = {
-        reporter,
-        source_workload: "loadgen",
-        source_workload_namespace: namespace,
-        destination_service: `${service.name}.${service.namespace}.svc.cluster.local`,
-        destination_service_name: service.name,
-        destination_service_namespace: service.namespace,
-        ...workloadLabels(pods),
-        response_code: String(response.responseCode),
-        response_flags: response.responseFlags,
-        request_protocol: "http",
-      };
-      this.#requests.inc(labels);
-      this.#duration.observe(labels, response.latencyMs);
+      this.#metrics.record(
+        {
+          reporter,
+          source_workload: "loadgen",
+          source_workload_namespace: namespace,
+          destination_service: `${service.name}.${service.namespace}.svc.cluster.local`,
+          destination_service_name: service.name,
+          destination_service_namespace: service.namespace,
+          ...workloadLabels(pods),
+          response_code: String(response.responseCode),
+          response_flags: response.responseFlags,
+          request_protocol: "http",
+        },
+        response.latencyMs,
+      );
     }
   }
-}
-
-function makeClients(groups: readonly ClientGroup[], base: RequestShape): Client[] {
-  const clients: Client[] = [];
-  for (const g of groups) {
-    if (!(Number.isInteger(g.count) && g.count >= 0))
-      throw new Error(`clients ${g.name}: count must be an integer >= 0`);
-    const shape = { ...base, ...g.request, headers: { ...base.headers, ...g.request?.headers } };
-    const request: MeshRequest = {
-      method: shape.method ?? "GET",
-      path: shape.path ?? "/",
-      query: shape.query ?? {},
-      headers: Object.fromEntries(
-        Object.entries(shape.headers).map(([k, v]) => [k.toLowerCase(), v]),
-      ),
-    };
-    for (let i = 0; i < g.count; i++)
-      clients.push({
-        id: `${g.name}#${i}`,
-        group: g.name,
-        request,
-        jar: new CookieJar(),
-        served: {},
-      });
-  }
-  if (clients.length === 0) throw new Error("clients: at least one client is needed");
-  return clients;
-}
-
-/** The jar's cookies after any the client sets itself. */
-function withCookie(request: MeshRequest, cookie: string): MeshRequest {
-  const own = request.headers.cookie;
-  return {
-    ...request,
-    headers: { ...request.headers, cookie: own === undefined ? cookie : `${own}; ${cookie}` },
-  };
 }
 
 function checkBehaviour(version: string, b: VersionBehaviour): VersionBehaviour {

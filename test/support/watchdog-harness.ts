@@ -10,6 +10,7 @@ import { GitWorkingCopy } from "../../src/gitops/repo.js";
 import { PrometheusClient } from "../../src/prometheus/client.js";
 import type { CycleDeps } from "../../src/watchdog/cycle.js";
 import { createLogger, type Logger } from "../../src/watchdog/log.js";
+import { startWatchdog } from "../../src/watchdog/watchdog.js";
 import type { BareRemote } from "./git-remote.js";
 import type { SpecDoc } from "./make-spec.js";
 import { type PrometheusServer, startPrometheus } from "./prometheus-server.js";
@@ -120,6 +121,29 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await sim.stop();
       await prom.close();
       remote.remove();
+    },
+  };
+}
+
+/** Runs a watchdog loop (1 s between cycles) on the harness until `stop()`. */
+export async function loop(h: Harness, extra: Parameters<Harness["deps"]>[0] = {}) {
+  const controller = new AbortController();
+  let cycles = 0;
+  const watchdog = startWatchdog({
+    ...(await h.deps(extra)),
+    loopIntervalMs: 1000,
+    signal: controller.signal,
+    onCycle: () => {
+      cycles++;
+    },
+  });
+  return {
+    watchdog,
+    /** Cycles finished so far. */
+    cycles: () => cycles,
+    stop: async () => {
+      controller.abort();
+      return watchdog.done;
     },
   };
 }

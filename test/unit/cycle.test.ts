@@ -113,6 +113,39 @@ describe("runCycle (in-memory repository and metrics)", () => {
     expect(rollout.status?.phase).to.equal("Promoted");
   });
 
+  it("promotes on the gateway-api target: the old stable's Service goes, a person's file stays", async () => {
+    const doc = spec(100);
+    const inner = doc.spec as SpecDoc;
+    doc.spec = {
+      ...inner,
+      target: "gateway-api",
+      service: { host: "recommender", port: 8080, selector: { app: "recommender" } },
+      // memoryMetrics labels series as the istio target selects them.
+      analysis: {
+        ...(inner.analysis as SpecDoc),
+        selectors: {
+          service: "destination_service_name",
+          namespace: "destination_service_namespace",
+          version: "destination_version",
+        },
+      },
+    };
+    const notes = "manifests/recs/recommend/NOTES.yaml";
+    const repo = repoWith(doc, { [notes]: "# the recs team's notes\n" });
+    expect(repo.files.has("manifests/recs/recommend/service-v1.yaml")).to.equal(true);
+    await runCycle(deps(repo, memoryMetrics({ v1: healthy, v2: healthy })));
+    expect(repo.remote.at(-1)?.message.split("\n")[0]).to.match(/^promote recs\/recommend/);
+    expectCompiledFrom(repo);
+    expect(
+      [...repo.files.keys()].filter((p) => p.startsWith("manifests/recs/")).sort(),
+    ).to.deep.equal([
+      notes,
+      "manifests/recs/recommend/httproute.yaml",
+      "manifests/recs/recommend/kustomization.yaml",
+      "manifests/recs/recommend/service-v2.yaml",
+    ]);
+  });
+
   it("after a rejected push decides again on the new head and keeps the other commit", async () => {
     const repo = repoWith(spec(25));
     let rejected = 0;

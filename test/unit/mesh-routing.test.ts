@@ -171,6 +171,13 @@ describe("simulated mesh: Istio VirtualService matches (first match wins)", () =
       false,
     ],
     [
+      "authority as the :authority header",
+      { authority: { exact: "api.example.com" } },
+      request({ headers: { ":authority": "api.example.com" } }),
+      true,
+    ],
+    ["authority, another host", { authority: { exact: "api.example.com" } }, request(), false],
+    [
       "conditions are ANDed",
       { uri: { exact: "/a" }, method: { exact: "POST" } },
       request({ path: "/a" }),

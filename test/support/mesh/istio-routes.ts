@@ -29,6 +29,7 @@ const MATCH_FIELDS = [
   "queryParams",
   "ignoreUriCase",
   "withoutHeaders",
+  "authority",
 ];
 
 /**
@@ -172,6 +173,10 @@ function requestMatch(value: unknown, where: string): RequestMatch {
     ...(path === undefined ? {} : { path }),
     ...(m.method === undefined ? {} : { method: stringMatch(m.method, `${where}.method`) }),
     headers: [
+      // Envoy matches the authority as the `:authority` pseudo-header (HTTP/1.1 Host).
+      ...(m.authority === undefined
+        ? []
+        : [{ name: ":authority", match: stringMatch(m.authority, `${where}.authority`) }]),
       ...named(m.headers, `${where}.headers`),
       ...named(m.withoutHeaders, `${where}.withoutHeaders`).map((h) => ({ ...h, invert: true })),
     ],
