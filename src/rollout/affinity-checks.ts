@@ -110,9 +110,9 @@ export function affinityOnGatewayApi(doc: RolloutDocument, target: RoutingTarget
   const cookieRules = affinity === undefined ? 0 : affinity.stableCookieName === undefined ? 1 : 2;
   const catchAll = (route.match ?? []).length > 0 ? 1 : 0;
   const total = bases + pinnedMatches + bases * cookieRules + catchAll;
-  if (pinned.length > 0 && total > GATEWAY_API_LIMITS.matchesTotal) {
+  if ((pinned.length > 0 || cookieRules > 0) && total > GATEWAY_API_LIMITS.matchesTotal) {
     issues.push({
-      path: at,
+      path: pinned.length > 0 ? at : ["spec", "traffic", "sessionAffinity"],
       message: `makes the HTTPRoute hold ${total} matches in all (the rollout rule, pinned, sticky and catch-all rules); target gateway-api allows at most ${GATEWAY_API_LIMITS.matchesTotal}`,
     });
   }
