@@ -107,6 +107,7 @@ export function affinityOnGatewayApi(doc: RolloutDocument, target: RoutingTarget
     });
   }
   const affinity = doc.spec.traffic?.sessionAffinity;
+  issues.push(...mergedLimits(route.match ?? [], pinned, affinity !== undefined));
   const cookieRules = affinity === undefined ? 0 : affinity.stableCookieName === undefined ? 1 : 2;
   const catchAll = (route.match ?? []).length > 0 ? 1 : 0;
   const total = bases + pinnedMatches + bases * cookieRules + catchAll;
@@ -128,6 +129,48 @@ export function affinityOnGatewayApi(doc: RolloutDocument, target: RoutingTarget
     });
   }
   return issues;
+}
+
+/** Headers and query params per match after merging: an HTTPRouteMatch holds at most 16 of each. */
+function mergedLimits(
+  bases: readonly HttpMatchRequest[],
+  pinned: readonly HttpMatchRequest[],
+  sticky: boolean,
+): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const count = (m: HttpMatchRequest, field: string) =>
+    Object.keys((m[field] ?? {}) as Readonly<Record<string, unknown>>).length;
+  const limits = {
+    headers: GATEWAY_API_LIMITS.headersPerMatch,
+    queryParams: GATEWAY_API_LIMITS.queryParamsPerMatch,
+  } as const;
+  (bases.length === 0 ? [{}] : bases).forEach((base, j) => {
+    pinned.forEach((entry, i) => {
+      const merged = mergeMatch(base, entry);
+      if ("conflict" in merged) return;
+      for (const [field, max] of Object.entries(limits)) {
+        const n = count(merged.merged, field);
+        if (n > max)
+          issues.push({
+            path: ["spec", "route", "canaryMatch", i, field],
+            message: `ANDed with spec.route.match[${j}] makes ${n} ${field} in one match; target gateway-api allows at most ${max}`,
+          });
+      }
+    });
+  });
+  if (sticky) {
+    bases.forEach((base, j) => {
+      if (count(base, "headers") >= limits.headers)
+        issues.push({
+          path: ["spec", "route", "match", j, "headers"],
+          message: `has ${limits.headers} headers, and sticky sessions add the cookie header; target gateway-api allows at most ${limits.headers} in one match`,
+        });
+    });
+  }
+  // One problem per place is enough.
+  return issues.filter(
+    (issue, k) => issues.findIndex((o) => formatPath(o.path) === formatPath(issue.path)) === k,
+  );
 }
 
 /**
