@@ -6,9 +6,12 @@
  * destination headers).
  *
  * While the canary is in play (`canaryInPlay`), in this order, ahead of the
- * weighted route: pinned clients → canary; the canary cookie → canary; the
- * stable cookie → stable. Pinned comes first so a tester holding a stable
- * cookie still reaches the canary. After a rollback everyone goes to the
+ * weighted route: pinned clients → canary (at any weight); and once the
+ * weight is above 0, the canary cookie → canary and the stable cookie →
+ * stable. Pinned comes first so a tester holding a stable cookie still
+ * reaches the canary. No cookie is handed out at weight 0 (pending, or a
+ * shadow): every client would get the stable cookie and stay on the stable
+ * for `maxAge` after the first step. After a rollback everyone goes to the
  * stable: the only route left is one that sends canary-cookie holders to the
  * stable (as the weighted route would) and deletes their cookie. After a
  * promotion nothing is left.
@@ -65,7 +68,7 @@ export function affinityPlan(rollout: Rollout): AffinityPlan {
   const pinned = rollout.route.canaryMatch;
   if (pinned !== undefined)
     ahead.push({ name: `${routeName}-pinned`, match: andMatches(base, pinned), to: "canary" });
-  if (affinity === undefined) return { ahead };
+  if (affinity === undefined || rollout.traffic.canaryWeight === 0) return { ahead };
   ahead.push({
     name: `${routeName}-sticky-canary`,
     match: cookieMatch(affinity.cookieName),

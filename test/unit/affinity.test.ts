@@ -102,10 +102,10 @@ describe("affinityPlan: routes ahead of the weighted one, by lifecycle state", (
       true,
     ],
     [
-      "in play at 0 % (pending: pinned testers already reach the canary)",
+      "in play at 0 % (pending, or a shadow): pinned testers already reach the canary, no cookie is handed out",
       strategySpec({ traffic: { canaryWeight: 0, sessionAffinity: AFFINITY } }),
-      ["rollout-pinned", "rollout-sticky-canary", "rollout-sticky-stable"],
-      true,
+      ["rollout-pinned"],
+      false,
     ],
     [
       "in play, Progressing at 50 %",
@@ -327,6 +327,17 @@ describe("canaryMatch and sessionAffinity once the canary is gone", () => {
       { phase: "RolledBack" },
     );
     expect(warnings(back)).to.deep.equal([]);
+  });
+
+  it("at weight 0, notes that sticky sessions hand out no cookie until the first step", () => {
+    const pending = strategySpec({ traffic: { canaryWeight: 0, sessionAffinity: AFFINITY } });
+    const notes = parseRollouts("r.yaml", "r.yaml", specYaml(pending)).notes.filter((n) =>
+      n.includes("inert"),
+    );
+    expect(notes).to.have.length(1);
+    expect(notes[0]).to.match(
+      /^r\.yaml:\d+:\d+: spec\.traffic\.sessionAffinity: note: inert: canaryWeight is 0, so no cookie is handed out until the first step$/,
+    );
   });
 
   it("notes nothing while the canary is in play", () => {
