@@ -10,7 +10,7 @@ export async function timelineReport(
   result: BacktestResult,
   t: RolloutTimeline,
 ): Promise<ReportData> {
-  const { times, latencyMs, errorRate } = await rolloutSeries(
+  const { times, latencyMs, errorRate, requests } = await rolloutSeries(
     result.history,
     t.initial,
     result.fromMs,
@@ -29,6 +29,7 @@ export async function timelineReport(
     times,
     latencyMs,
     errorRate,
+    requests,
     weight: t.weights,
     decisions: t.decisions.map(({ at, action, from, to, reason, fromShadow }) => ({
       at,

@@ -23,6 +23,7 @@ import {
   utcDate,
   valueAxis,
 } from "./svg-chart.js";
+import { canarySharePercent } from "./traffic-share.js";
 
 interface LineSeries {
   readonly key: string;
@@ -245,6 +246,7 @@ export function buildSpecs(ctx: Context): ChartSpec[] {
   const weightHeight = 220;
   const weightAxis = niceTicks(100, 4);
   const weightSy = linearScale(0, weightAxis.max, weightHeight - MARGIN.bottom, MARGIN.top);
+  const shareD = linePath(data.times, aligned(canarySharePercent(data), n), sx, weightSy);
   const weightD = stepPath(
     data.weight.map((w) => ({ at: w.at, value: finiteOrNull(w.weight) })),
     ctx.to,
@@ -287,12 +289,15 @@ export function buildSpecs(ctx: Context): ChartSpec[] {
     },
     {
       id: "weight",
-      heading: "Canary weight",
-      what: `The share of traffic routed to ${canaryLabel}, in percent; it changes only at a decision.`,
-      yTitle: "canary weight (%)",
+      heading: "Canary weight and actual share",
+      what: `The weight routed to ${canaryLabel}, in percent, which changes only at a decision; and the share of requests it actually got in each check window, which pinned clients and sticky sessions move away from the weight.`,
+      yTitle: "canary weight / share (%)",
       height: weightHeight,
       axis: weightAxis,
-      series: [{ key: "weight", label: `${canaryLabel} weight`, color: COLOR.weight, d: weightD }],
+      series: [
+        { key: "weight", label: `${canaryLabel} weight`, color: COLOR.weight, d: weightD },
+        { key: "share", label: `${canaryLabel} actual share`, color: COLOR.canary, d: shareD },
+      ],
       sla: undefined,
     },
   ];

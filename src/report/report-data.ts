@@ -53,6 +53,16 @@ export interface ReportData {
     readonly stable: readonly (number | null)[];
     readonly canary: readonly (number | null)[];
   };
+  /**
+   * Requests each version got in the check window ending at each sample time
+   * (the judge's count). Their ratio is the traffic share each version
+   * actually got, which pinned clients and sticky sessions move away from
+   * the weight.
+   */
+  readonly requests: {
+    readonly stable: readonly (number | null)[];
+    readonly canary: readonly (number | null)[];
+  };
   /** Canary weight in %, as steps: each value holds from `at` until the next point (or `toMs`). */
   readonly weight: readonly { readonly at: number; readonly weight: number }[];
   readonly decisions: readonly ReportDecision[];

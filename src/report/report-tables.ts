@@ -1,9 +1,19 @@
-/** The report's tables: every decision with its reason, and the checks behind them. */
+/** The report's tables: the traffic share at each weight, every decision with its reason, and the checks behind them. */
 import { formatNumber } from "../analysis/format.js";
 import { type Html, html } from "./html.js";
 import type { ReportData, ReportDecision } from "./report-data.js";
 import { ACTION_COLOR, COLOR } from "./report-style.js";
 import { isoUtc } from "./svg-chart.js";
+import { shareByWeight } from "./traffic-share.js";
+
+/** The share of requests the canary actually got at each weight: pinned clients and sticky sessions move it away from the weight. */
+export function trafficShareTable(data: ReportData): Html {
+  const rows = shareByWeight(data).map(
+    (s) =>
+      html`<tr><td class="time"><time datetime="${isoUtc(s.fromMs)}">${isoUtc(s.fromMs)}</time></td><td>${formatNumber(s.weight)}%</td><td data-share="${s.canaryPercent === null ? "" : s.canaryPercent.toFixed(1)}">${s.canaryPercent === null ? "no requests" : `${s.canaryPercent.toFixed(1)}%`}</td><td>${formatNumber(s.samples)}</td></tr>`,
+  );
+  return html`<section id="traffic-share"><h2>Traffic share</h2><p class="what">The share of the route's requests ${data.canaryName} actually got while each weight held, from the request counts in the check windows (a window that spans a weight change counts where it ends). Pinned clients and sticky sessions move it away from the weight.</p><table><thead><tr><th>From (UTC)</th><th>Canary weight</th><th>Canary's actual share</th><th>Check windows</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
 
 /** The weight change as the commit subject says it: `5% → 10%`, `shadow → 5%`, `shadow → off`. */
 export function decisionChange(d: ReportDecision): string {

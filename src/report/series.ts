@@ -23,6 +23,8 @@ export interface RolloutSeries {
   readonly latencyMs: VersionSeries;
   /** Ratios. */
   readonly errorRate: VersionSeries;
+  /** Requests each version got in the window ending at each time, as the judge counts them. */
+  readonly requests: VersionSeries;
 }
 
 /** Grid times of `intervalMs` within [fromMs, toMs], ascending. */
@@ -78,6 +80,10 @@ export async function rolloutSeries(
     errorRate: {
       stable: points.map((e) => errorRateOf(e.stable)),
       canary: points.map((e) => errorRateOf(e.canary)),
+    },
+    requests: {
+      stable: points.map((e) => versionCounts(e.stable).requests),
+      canary: points.map((e) => versionCounts(e.canary).requests),
     },
   };
 }

@@ -36,6 +36,7 @@ export function statusReport(
     times: series.times,
     latencyMs: series.latencyMs,
     errorRate: series.errorRate,
+    requests: series.requests,
     weight: [{ at: range.fromMs, weight }],
     decisions: [],
     checks: [...(outcome?.checks ?? [])].reverse().map(reportCheck),

@@ -32,6 +32,7 @@ export interface RolloutDocument {
     readonly route?: {
       readonly name?: string;
       readonly match?: readonly HttpMatchRequest[];
+      readonly canaryMatch?: readonly HttpMatchRequest[];
       readonly timeout?: string;
       readonly retries?: Readonly<Record<string, unknown>>;
     };
@@ -46,6 +47,11 @@ export interface RolloutDocument {
         readonly percent?: number;
         readonly promoteAfter?: number;
         readonly deadline: string;
+      };
+      readonly sessionAffinity?: {
+        readonly cookieName: string;
+        readonly maxAge?: string;
+        readonly stableCookieName?: string;
       };
     };
     readonly analysis?: {

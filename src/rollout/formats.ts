@@ -79,6 +79,12 @@ export const STRING_FORMATS = {
     validate: (v) => /^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(v),
     message: "must be a lowercase HTTP header name (letters, digits and -, as in x-user-cohort)",
   },
+  "cookie-name": {
+    // RFC 6265 cookie-name = token (RFC 9110): no separators, spaces or controls.
+    validate: (v) => /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(v),
+    message:
+      "must be a cookie name (an RFC 6265 token): letters, digits and !#$%&'*+-.^_`|~, no spaces, '=' or ';'",
+  },
   "query-param-name": {
     validate: (v) => v !== "" && v !== "<<" && !CONTROL_CHARACTER.test(v),
     message: "must be a query parameter name: not empty, no control characters, not <<",

@@ -82,7 +82,8 @@ export const REFUSED_MATCH_FIELDS: Readonly<Record<string, string>> = {
   statPrefix: "an HTTPRoute has no per-match statistics prefix",
 };
 
-function matchIssues(match: HttpMatchRequest, at: PathSegment[]): SpecIssue[] {
+/** One Istio match's problems for this target, at `at` (route.match and canaryMatch entries alike). */
+export function matchIssues(match: HttpMatchRequest, at: PathSegment[]): SpecIssue[] {
   const issues: SpecIssue[] = [];
   const refuse = (path: PathSegment[], why: string) =>
     issues.push({ path: [...at, ...path], message: `${CANNOT} ${why}` });

@@ -5,10 +5,12 @@
  */
 import { ISTIO_DURATION_BUCKETS_MS } from "../analysis/histogram.js";
 import type { Diagnostic } from "../errors.js";
+import { stickyOnGatewayApiWarnings } from "./affinity-checks.js";
 import type { LocatedRollout } from "./cross-checks.js";
 import type { RolloutDocument } from "./document.js";
 import { identify } from "./document-identity.js";
 import { gatewayApiWarnings } from "./gateway-api-checks.js";
+import { inertNotes } from "./inert-notes.js";
 import { resolveRollout } from "./resolve.js";
 import { checkSchema, type SpecIssue } from "./schema-check.js";
 import { checkSemantics } from "./semantic-checks.js";
@@ -109,10 +111,12 @@ export function parseRollouts(
       defaults,
     );
     result.rollouts.push({ rollout, source });
-    for (const note of [bucketNote(rollout, source, file), inertShadowNote(rollout, source, file)])
-      if (note !== undefined) result.notes.push(note);
+    const note = bucketNote(rollout, source, file);
+    if (note !== undefined) result.notes.push(note);
+    result.notes.push(...inertNotes(rollout, source, file));
     if (rollout.target === "gateway-api") {
-      for (const warning of gatewayApiWarnings(data as RolloutDocument)) {
+      const doc = data as RolloutDocument;
+      for (const warning of [...gatewayApiWarnings(doc), ...stickyOnGatewayApiWarnings(doc)]) {
         const d = toDiagnostic(source, warning);
         result.notes.push(`${d.file}:${d.line}:${d.col}: ${d.path}: ${d.message}`);
       }
@@ -139,29 +143,6 @@ function bucketNote(rollout: Rollout, source: SourceDocument, file: string): str
       ? `above Istio's last bucket (${lower} ms)`
       : `inside Istio's latency bucket (${lower}, ${upper}] ms`;
   return `${file}:${line}:${col}: ${path.join(".")}: warning: ${maxMs} ms lies ${bucket}; the statistical judge interpolates inside the bucket (as histogram_quantile does), so verdicts near ${maxMs} ms rest on that assumption. A bucket edge${upper === undefined ? "" : ` (${lower} or ${upper} ms)`} is judged exactly.`;
-}
-
-/**
- * After a promotion (no canary) or a rollback the shadow has nothing to
- * mirror to: it stays in the spec, inert, and is not an error, since the
- * watchdog's own promote and rollback commits must validate.
- */
-function inertShadowNote(
-  rollout: Rollout,
-  source: SourceDocument,
-  file: string,
-): string | undefined {
-  if (rollout.traffic.shadow === undefined) return undefined;
-  const why =
-    rollout.canary === undefined
-      ? "there is no spec.canary (promoted or not started), so nothing is mirrored"
-      : rollout.status?.phase === "RolledBack" || rollout.status?.phase === "Promoted"
-        ? `status.phase is ${rollout.status.phase}, so nothing is mirrored; remove status to run the shadow again`
-        : undefined;
-  if (why === undefined) return undefined;
-  const path = ["spec", "traffic", "shadow"];
-  const { line, col } = locate(source, path);
-  return `${file}:${line}:${col}: ${path.join(".")}: note: inert: ${why}`;
 }
 
 /**

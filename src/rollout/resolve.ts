@@ -5,6 +5,7 @@ import {
   DEFAULT_ROUTE_NAME,
   DEFAULT_ROUTING_TARGET,
   DEFAULT_SELECTORS_BY_TARGET,
+  DEFAULT_SESSION_MAX_AGE,
   DEFAULT_STEPS,
   NAMED_KINDS,
   type NamedKind,
@@ -12,6 +13,7 @@ import {
   type Rollout,
   type RolloutSource,
   type RoutingTargetName,
+  type SessionAffinity,
 } from "./types.js";
 
 /** `spec.target`, else the repository's default, else `istio`. */
@@ -70,6 +72,7 @@ export function resolveRollout(
               deadlineMs: parseDuration(shadow.deadline) as number,
             },
           }),
+      ...sessionAffinityOf(spec.traffic?.sessionAffinity),
     },
     paused: spec.paused ?? false,
     analysis: {
@@ -100,5 +103,26 @@ export function resolveRollout(
       selectors: { ...DEFAULT_SELECTORS_BY_TARGET[target], ...analysis.selectors },
     },
     ...(doc.status === undefined ? {} : { status: doc.status }),
+  };
+}
+
+type AffinityDocument = NonNullable<
+  NonNullable<RolloutDocument["spec"]["traffic"]>["sessionAffinity"]
+>;
+
+function sessionAffinityOf(affinity: AffinityDocument | undefined): {
+  sessionAffinity?: SessionAffinity;
+} {
+  if (affinity === undefined) return {};
+  const maxAge = affinity.maxAge ?? DEFAULT_SESSION_MAX_AGE;
+  return {
+    sessionAffinity: {
+      cookieName: affinity.cookieName,
+      maxAge,
+      maxAgeSeconds: Math.round((parseDuration(maxAge) as number) / 1000),
+      ...(affinity.stableCookieName === undefined
+        ? {}
+        : { stableCookieName: affinity.stableCookieName }),
+    },
   };
 }

@@ -139,6 +139,8 @@ function toIssue(error: ErrorObject, data: unknown): SpecIssue | undefined {
       };
     case "minLength":
       return { path, message: "must not be empty" };
+    case "maxLength":
+      return { path, message: `must be at most ${String(params.limit)} characters` };
     case "minProperties":
     case "maxProperties": {
       const schema = parentSchema as {

@@ -2,6 +2,11 @@
  * Checks one document beyond what JSON Schema can say. Runs only on documents
  * that passed the schema, so every field has the type the schema promised.
  */
+import {
+  affinityOnGatewayApi,
+  canaryMatchMerges,
+  sessionAffinityValid,
+} from "./affinity-checks.js";
 import type { RolloutDocument } from "./document.js";
 import { parseDuration } from "./duration.js";
 import { checkGatewayApi } from "./gateway-api-checks.js";
@@ -166,6 +171,9 @@ const CHECKS: readonly Check[] = [
   shadowDeadline,
   namesOfTarget,
   routeNameFree,
+  canaryMatchMerges,
+  sessionAffinityValid,
+  affinityOnGatewayApi,
   (doc, target) => TARGET_CHECKS[target](doc, target),
 ];
 

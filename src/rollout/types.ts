@@ -21,6 +21,21 @@ export type Phase = (typeof PHASES)[number];
 export const ACTIONS = ["rollback", "advance", "promote"] as const;
 export type Action = (typeof ACTIONS)[number];
 
+/**
+ * Sticky sessions, Flagger-style: the canary's responses on the weighted
+ * route set a cookie, and a route ahead of the weighted one sends its holders
+ * to the canary; with `stableCookieName` the stable's responses set a cookie
+ * that keeps their holders on the stable as the weight grows.
+ */
+export interface SessionAffinity {
+  readonly cookieName: string;
+  /** Default `24h`. */
+  readonly maxAge: string;
+  /** `maxAge` in whole seconds (the cookie's Max-Age). */
+  readonly maxAgeSeconds: number;
+  readonly stableCookieName?: string;
+}
+
 /** Written by the watchdog, only in decision commits. */
 export interface RolloutStatus {
   readonly phase?: Phase;
@@ -185,6 +200,8 @@ export interface Rollout {
     readonly name: string;
     /** Empty: all traffic of the hosts. */
     readonly match: readonly HttpMatchRequest[];
+    /** Pinned clients: each entry ANDed with every `match` entry; routed to the canary while it is in play. */
+    readonly canaryMatch?: readonly HttpMatchRequest[];
     readonly timeout?: string;
     readonly retries?: Readonly<Record<string, unknown>>;
   };
@@ -198,12 +215,15 @@ export interface Rollout {
     readonly canaryWeight: number;
     readonly steps: readonly number[];
     readonly shadow?: Shadow;
+    readonly sessionAffinity?: SessionAffinity;
   };
   readonly analysis: Analysis;
   readonly status?: RolloutStatus;
 }
 
 export const DEFAULT_STEPS: readonly number[] = [5, 10, 25, 50, 100];
+/** `traffic.sessionAffinity.maxAge` when absent. */
+export const DEFAULT_SESSION_MAX_AGE = "24h";
 /**
  * The default selectors of each routing target; `analysis.selectors`
  * overrides them label by label. With per-version Services (gateway-api) the

@@ -375,6 +375,9 @@ describe("backtest on backfilled history (real Prometheus)", function () {
       expect(html).to.include("Would have rolled back at 2026-11-20T10:15:00.000Z");
       expect(html.match(/data-decision="rollback"/g)?.length).to.be.at.least(1);
       expect(html).to.match(/data-series="latency-canary" d="M/);
+      // The canary's actual share of the recorded requests, beside its weight.
+      expect(html).to.match(/data-series="share" d="M/);
+      expect(html).to.match(/<td data-share="\d+\.\d">\d+\.\d%<\/td>/);
       expect(html).to.not.match(/(src|href)="https?:/);
     });
 

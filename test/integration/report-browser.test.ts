@@ -42,6 +42,10 @@ function noise(seed: number): () => number {
  * after which it serves nothing (no canary data). Prometheus missed 10:30 to
  * 10:33 for both subsets.
  */
+function canaryPerWindow(t: number): number {
+  return t < at(20) ? 50 : t < at(40) ? 100 : 250;
+}
+
 function backtestFixture(): ReportData {
   const rnd = noise(7);
   const times: number[] = [];
@@ -78,6 +82,13 @@ function backtestFixture(): ReportData {
     times,
     latencyMs: { stable: latStable, canary: latCanary },
     errorRate: { stable: errStable, canary: errCanary },
+    // The canary's requests follow its weight (5, 10, 25 % of 1,000 a window), none after the rollback.
+    requests: {
+      stable: times.map((t, i) =>
+        errStable[i] === null ? null : 1000 - (errCanary[i] === null ? 0 : canaryPerWindow(t)),
+      ),
+      canary: times.map((t, i) => (errCanary[i] === null ? null : canaryPerWindow(t))),
+    },
     weight: [
       { at: T0, weight: 5 },
       { at: at(20), weight: 10 },
@@ -110,7 +121,14 @@ function backtestFixture(): ReportData {
   };
 }
 
-const SERIES = ["latency-stable", "latency-canary", "error-stable", "error-canary", "weight"];
+const SERIES = [
+  "latency-stable",
+  "latency-canary",
+  "error-stable",
+  "error-canary",
+  "weight",
+  "share",
+];
 const SLA_LINES = ["sla-latency", "sla-error"];
 
 /** What `getBBox()` gives in the page (the tests compile without the DOM lib). */
@@ -190,7 +208,7 @@ describe("report in headless Chromium", function () {
     expect(page.url()).to.equal(fileUrl);
   });
 
-  it("draws the five series and the two SLA lines with a real size", async () => {
+  it("draws the six series and the two SLA lines with a real size", async () => {
     const found = await page.locator("[data-series], [data-line]").evaluateAll((els) =>
       els.map((el) => {
         const box = (el as unknown as BBoxed).getBBox();

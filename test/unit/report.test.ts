@@ -17,6 +17,7 @@ import {
   timeTicks,
   valueAxis,
 } from "../../src/report/svg-chart.js";
+import { canarySharePercent, shareByWeight } from "../../src/report/traffic-share.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
 
 const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
@@ -41,6 +42,10 @@ function base(overrides: Partial<ReportData> = {}): ReportData {
     errorRate: {
       stable: times.map(() => 0.002),
       canary: times.map((_, i) => 0.001 * i),
+    },
+    requests: {
+      stable: times.map(() => 900),
+      canary: times.map((_, i) => (i < 6 ? 100 : 0)),
     },
     weight: [
       { at: T0, weight: 10 },
@@ -286,13 +291,17 @@ describe("report: the page", () => {
 
   it("has the three charts, each with a sentence, axis titles with units and the date", () => {
     const page = renderReport(base());
-    for (const heading of ["Latency at the SLA quantile", "Error rate", "Canary weight"]) {
+    for (const heading of [
+      "Latency at the SLA quantile",
+      "Error rate",
+      "Canary weight and actual share",
+    ]) {
       expect(page).to.contain(`<h2>${heading}</h2>`);
     }
     expect(count(page, '<p class="what">')).to.be.at.least(3);
     expect(page).to.contain(">p99 latency (ms)</text>");
     expect(page).to.contain(">error rate (%)</text>");
-    expect(page).to.contain(">canary weight (%)</text>");
+    expect(page).to.contain(">canary weight / share (%)</text>");
     expect(count(page, ">time (UTC), 2026-11-20</text>")).to.equal(3);
     // Nine minutes at a 2 min step.
     for (const tick of ["10:00", "10:02", "10:04", "10:06", "10:08"]) {
@@ -324,6 +333,52 @@ describe("report: the page", () => {
       "rollback",
       "rollback",
     ]);
+  });
+
+  it("draws the canary's actual share beside its weight, from the request counts", () => {
+    const page = renderReport(base());
+    expect(legendText(page, "share")).to.deep.equal(["canary (v2) actual share"]);
+    const [share] = seriesPaths(page, "share");
+    // 100 of 1000 requests (10 %) while the canary served, 0 % after the rollback: one line, ten points.
+    expect(share).to.match(/^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+){9}$/);
+  });
+
+  it("tables the canary's actual share at each weight, which stickiness moves away from the weight", () => {
+    // At 10 % the canary got 30 % (sticky clients stay); after the rollback to 0 %, none.
+    const page = renderReport(
+      base({
+        requests: {
+          stable: [700, 700, 700, 700, 700, 700, 800, 800, 800, 800],
+          canary: [300, 300, 300, 300, 300, 300, 0, 0, 0, 0],
+        },
+      }),
+    );
+    const rows = [...page.matchAll(/<td>(\d+)%<\/td><td data-share="([\d.]*)">/g)].map((m) => [
+      m[1],
+      m[2],
+    ]);
+    expect(rows).to.deep.equal([
+      ["10", "30.0"],
+      ["0", "0.0"],
+    ]);
+  });
+
+  it("says no requests for a weight without any, and draws no share line without counts", () => {
+    const none = base({ requests: { stable: [], canary: [] } });
+    expect(shareByWeight(none).map((s) => s.canaryPercent)).to.deep.equal([null, null]);
+    expect(seriesPaths(renderReport(none), "share")).to.deep.equal([]);
+    expect(renderReport(none)).to.contain("no requests");
+  });
+
+  it("counts a sample at a weight change for the new weight and the last sample for the last weight", () => {
+    const data = base({
+      requests: { stable: Array(10).fill(50), canary: [50, 50, 50, 50, 50, 50, 0, 0, 0, 0] },
+    });
+    expect(shareByWeight(data)).to.deep.equal([
+      { weight: 10, fromMs: T0, toMs: T0 + 6 * MIN, canaryPercent: 50, samples: 6 },
+      { weight: 0, fromMs: T0 + 6 * MIN, toMs: T0 + 9 * MIN, canaryPercent: 0, samples: 4 },
+    ]);
+    expect(canarySharePercent(data).slice(5, 7)).to.deep.equal([50, 0]);
   });
 
   it("uses the subset names from the data", () => {
@@ -516,7 +571,7 @@ describe("report: the shadow phase", () => {
         checks: [],
         shadowDeadlineMs: T0 + 12 * MIN,
       },
-      { times: [], latencyMs: empty, errorRate: empty },
+      { times: [], latencyMs: empty, errorRate: empty, requests: empty },
       { fromMs: T0, toMs: T0 + 9 * MIN },
       "Shadow",
     );

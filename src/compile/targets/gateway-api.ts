@@ -31,6 +31,7 @@ import {
 } from "../../rollout/canonical-labels.js";
 import { serviceShortName, versionServiceName } from "../../rollout/gateway-api-checks.js";
 import type { Rollout, Subset } from "../../rollout/types.js";
+import { type AffinityPlan, affinityPlan } from "../affinity-plan.js";
 import {
   MANAGED_BY_LABEL,
   type Manifest,
@@ -39,6 +40,7 @@ import {
   SOURCE_ANNOTATION,
   type TargetManifest,
 } from "../target.js";
+import { leadRules, setCookieFilters } from "./gateway-api-affinity.js";
 import { type HttpRouteMatch, MATCH_ALL, translateMatch } from "./gateway-api-matches.js";
 import { gatewayApiSchemaProblems } from "./gateway-api-schema.js";
 
@@ -155,9 +157,18 @@ function parentRefs(rollout: Rollout): object[] {
 }
 
 function rules(rollout: Rollout): object[] {
-  if (rollout.route.match.length === 0) return [rolloutRule(rollout, [MATCH_ALL])];
+  // Pinned clients and sticky sessions: rules ahead of the weighted one (gateway-api-affinity.ts).
+  const plan = affinityPlan(rollout);
+  const ahead = leadRules(
+    plan,
+    (to, weight) =>
+      backendRef(rollout, to === "canary" ? (rollout.canary as Subset) : rollout.stable, weight),
+    timeouts(rollout),
+  );
+  if (rollout.route.match.length === 0) return [...ahead, rolloutRule(rollout, [MATCH_ALL], plan)];
   return [
-    rolloutRule(rollout, rollout.route.match.map(translateMatch)),
+    ...ahead,
+    rolloutRule(rollout, rollout.route.match.map(translateMatch), plan),
     {
       name: CATCH_ALL,
       matches: [MATCH_ALL],
@@ -166,18 +177,36 @@ function rules(rollout: Rollout): object[] {
   ];
 }
 
-function rolloutRule(rollout: Rollout, matches: readonly HttpRouteMatch[]): object {
+function timeouts(rollout: Rollout): object {
+  return rollout.route.timeout === undefined
+    ? {}
+    : { timeouts: { request: rollout.route.timeout } };
+}
+
+function rolloutRule(
+  rollout: Rollout,
+  matches: readonly HttpRouteMatch[],
+  plan: AffinityPlan,
+): object {
   const weight = rollout.canary === undefined ? 0 : rollout.traffic.canaryWeight;
   return {
     name: rollout.route.name,
     matches,
-    ...(rollout.route.timeout === undefined
-      ? {}
-      : { timeouts: { request: rollout.route.timeout } }),
+    ...timeouts(rollout),
     ...shadowFilters(rollout),
     backendRefs: [
-      backendRef(rollout, rollout.stable, 100 - weight),
-      ...(rollout.canary === undefined ? [] : [backendRef(rollout, rollout.canary, weight)]),
+      {
+        ...backendRef(rollout, rollout.stable, 100 - weight),
+        ...setCookieFilters(plan.stableSetCookie),
+      },
+      ...(rollout.canary === undefined
+        ? []
+        : [
+            {
+              ...backendRef(rollout, rollout.canary, weight),
+              ...setCookieFilters(plan.canarySetCookie),
+            },
+          ]),
     ],
   };
 }

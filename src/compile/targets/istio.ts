@@ -11,6 +11,7 @@
  */
 import { inShadow } from "../../analysis/decide.js";
 import type { Rollout, Subset } from "../../rollout/types.js";
+import { affinityPlan } from "../affinity-plan.js";
 import {
   MANAGED_BY_LABEL,
   type Manifest,
@@ -90,6 +91,7 @@ export function serviceOf(rollout: Rollout): ServiceIdentity {
 
 function viewOf(rollout: Rollout, apiVersion: IstioApiVersion): object {
   const weight = rollout.canary === undefined ? 0 : rollout.traffic.canaryWeight;
+  const plan = affinityPlan(rollout);
   const destination = (subset: string) => ({
     host: rollout.service.host,
     subset,
@@ -115,11 +117,25 @@ function viewOf(rollout: Rollout, apiVersion: IstioApiVersion): object {
       ...rollout.stable,
       destination: destination(rollout.stable.name),
       weight: 100 - weight,
+      headers: responseCookie(plan.stableSetCookie),
     },
     canary:
       rollout.canary === undefined
         ? null
-        : { ...rollout.canary, destination: destination(rollout.canary.name), weight },
+        : {
+            ...rollout.canary,
+            destination: destination(rollout.canary.name),
+            weight,
+            headers: responseCookie(plan.canarySetCookie),
+          },
+    ahead: plan.ahead.map((route) => ({
+      name: route.name,
+      match: route.match,
+      destination: destination(
+        route.to === "canary" ? (rollout.canary as Subset).name : rollout.stable.name,
+      ),
+      headers: responseCookie(route.setCookie),
+    })),
     // Only while the shadow runs: once the canary serves users, or is gone, nothing is mirrored.
     // `mirror` + `mirrorPercentage` rather than `mirrors` (Istio ≥ 1.19): both API versions and older Istios accept it.
     mirror:
@@ -130,4 +146,9 @@ function viewOf(rollout: Rollout, apiVersion: IstioApiVersion): object {
           }
         : null,
   };
+}
+
+/** A destination's `headers` adding one response `Set-Cookie`, or null (strict templates need the key). */
+function responseCookie(value: string | undefined): object | null {
+  return value === undefined ? null : { response: { add: { "set-cookie": value } } };
 }
