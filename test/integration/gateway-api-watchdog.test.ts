@@ -19,6 +19,7 @@ import {
   type Harness,
   HEALTHY,
   loop,
+  loopUntilDecision,
   ROLLOUT_DIR,
   startHarness,
   waitFor,
@@ -93,16 +94,7 @@ describe("watchdog on the gateway-api target (real Prometheus and git, simulated
       ["destination", "recommender"],
       ["source", "recommender-v2"],
     ]);
-    const w = await loop(h);
-    try {
-      await waitFor(
-        "promotion",
-        () => decisionSubjects(h as Harness).includes("promote recs/recommend: v2 is now stable"),
-        60_000,
-      );
-    } finally {
-      await w.stop();
-    }
+    await loopUntilDecision(h, "promote recs/recommend: v2 is now stable", 60_000);
     expect(decisions(h)).to.deep.equal([
       {
         subject: "advance recs/recommend: 20% → 50%",

@@ -8,13 +8,12 @@ import { expect } from "chai";
 import { parse } from "yaml";
 import { phaseOf } from "../../src/analysis/decide.js";
 import type { RolloutOutcome } from "../../src/engine/evaluate.js";
-import type { CycleReport } from "../../src/watchdog/cycle.js";
-import { startWatchdog } from "../../src/watchdog/watchdog.js";
 import { runCli, startCli } from "../support/cli.js";
 import { fastSpec, SPEC_PATH, VS_PATH } from "../support/rollout-repo.js";
 import {
   decisionSubjects,
   type Harness,
+  loop,
   startHarness,
   waitFor,
 } from "../support/watchdog-harness.js";
@@ -27,30 +26,6 @@ function remoteWeights(h: Harness): Record<string, number> {
   return Object.fromEntries(
     (vs.spec.http[0]?.route ?? []).map((r) => [r.destination.subset, r.weight ?? 100]),
   );
-}
-
-/** A watchdog loop on the harness that keeps every cycle's report. */
-async function loop(h: Harness) {
-  const controller = new AbortController();
-  const reports: CycleReport[] = [];
-  const watchdog = startWatchdog({
-    ...(await h.deps()),
-    loopIntervalMs: 1000,
-    signal: controller.signal,
-    onCycle: (report) => {
-      reports.push(report);
-    },
-  });
-  return {
-    reports,
-    /** Outcomes of recs/recommend, oldest first. */
-    outcomes: (): RolloutOutcome[] =>
-      reports.flatMap((r) => r.outcomes.filter((o) => o.rollout === "recs/recommend")),
-    stop: async () => {
-      controller.abort();
-      return watchdog.done;
-    },
-  };
 }
 
 /** `meshcanary <command> recs/recommend --repo <remote>` as a person runs it, without blocking the loop. */

@@ -13,13 +13,13 @@ import { statusReport } from "../../src/report/status-report.js";
 import { shareByWeight } from "../../src/report/traffic-share.js";
 import { parseRollouts } from "../../src/rollout/parse-rollouts.js";
 import type { Rollout } from "../../src/rollout/types.js";
-import { startWatchdog } from "../../src/watchdog/watchdog.js";
 import type { SpecDoc } from "../support/make-spec.js";
 import { fastSpec, onGatewayApi, SPEC_PATH } from "../support/rollout-repo.js";
 import type { ClientView } from "../support/simulator.js";
 import {
   decisionSubjects,
   type Harness,
+  loop,
   startHarness,
   waitFor,
 } from "../support/watchdog-harness.js";
@@ -31,20 +31,6 @@ const ROUTE = {
 
 function withSpec(doc: SpecDoc, spec: SpecDoc): SpecDoc {
   return { ...doc, spec: { ...(doc.spec as SpecDoc), ...spec } };
-}
-
-/** A watchdog loop on the harness until the returned stop() resolves. */
-async function loop(h: Harness): Promise<() => Promise<void>> {
-  const controller = new AbortController();
-  const watchdog = startWatchdog({
-    ...(await h.deps()),
-    loopIntervalMs: 500,
-    signal: controller.signal,
-  });
-  return async () => {
-    controller.abort();
-    await watchdog.done;
-  };
 }
 
 /** v2 starts failing; returns once Prometheus's 5 s window (fastSpec's) shows it, so no check judges it healthy. */
@@ -164,7 +150,7 @@ for (const [target, onTarget] of Object.entries(TARGETS)) {
 
       // A failing v2 is rolled back; the pinned route goes with it.
       await failV2(h);
-      const stop = await loop(h);
+      const { stop } = await loop(h, { intervalMs: 500 });
       try {
         await waitFor("the rollback", () =>
           decisionSubjects(harness).includes("rollback recs/recommend: 5% → 0%"),
@@ -220,7 +206,7 @@ for (const [target, onTarget] of Object.entries(TARGETS)) {
 
       // Healthy: the watchdog advances 20 % → 50 %; stop it there.
       await h.waitForFullWindow();
-      const stop = await loop(h);
+      const { stop } = await loop(h, { intervalMs: 500 });
       try {
         await waitFor(
           "the advance to 50 %",
@@ -252,7 +238,7 @@ for (const [target, onTarget] of Object.entries(TARGETS)) {
 
       // A failing v2 is rolled back: everyone returns to v1, cookie or not, and the canary cookie goes.
       await failV2(h);
-      const stopAgain = await loop(h);
+      const { stop: stopAgain } = await loop(h, { intervalMs: 500 });
       try {
         await waitFor(
           "the rollback",

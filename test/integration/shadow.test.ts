@@ -7,7 +7,6 @@
  */
 import { expect } from "chai";
 import { parse } from "yaml";
-import { startWatchdog } from "../../src/watchdog/watchdog.js";
 import { runCli } from "../support/cli.js";
 import { git } from "../support/git-remote.js";
 import type { SpecDoc } from "../support/make-spec.js";
@@ -16,6 +15,8 @@ import {
   decisionSubjects,
   type Harness,
   HEALTHY,
+  loop,
+  loopUntilDecision,
   startHarness,
   waitFor,
 } from "../support/watchdog-harness.js";
@@ -43,22 +44,6 @@ function shadowSpec(shadow: SpecDoc, analysis: SpecDoc = {}): SpecDoc {
   return fastSpec({ traffic: { canaryWeight: 0, shadow }, analysis });
 }
 
-async function loop(h: Harness) {
-  const controller = new AbortController();
-  const watchdog = startWatchdog({
-    ...(await h.deps()),
-    loopIntervalMs: 500,
-    signal: controller.signal,
-  });
-  return {
-    watchdog,
-    stop: async () => {
-      controller.abort();
-      return watchdog.done;
-    },
-  };
-}
-
 /** Waits until `count` stops growing for a second: the simulator has followed the manifests. */
 async function settles(count: () => number): Promise<void> {
   await waitFor("the simulator to follow the manifests", async () => {
@@ -83,16 +68,9 @@ describe("shadow phase end to end (simulator, real Prometheus and git)", functio
     expect(rolloutRoute(h).mirrorPercentage).to.deep.equal({ value: 50 });
     await waitFor("mirrored copies to v2", () => (h?.sim.traffic().mirrored.v2 ?? 0) > 100);
     expect(h.sim.counts().v2 ?? 0).to.equal(0);
-    const w = await loop(h);
-    try {
-      await waitFor(
-        "promotion",
-        () => decisionSubjects(h as Harness).includes("promote recs/recommend: v2 is now stable"),
-        90_000,
-      );
-    } finally {
-      await w.stop();
-    }
+    await loopUntilDecision(h, "promote recs/recommend: v2 is now stable", 90_000, {
+      intervalMs: 500,
+    });
     expect(decisionSubjects(h)).to.deep.equal([
       "advance recs/recommend: shadow → 20%",
       "advance recs/recommend: 20% → 50%",
@@ -125,7 +103,7 @@ describe("shadow phase end to end (simulator, real Prometheus and git)", functio
     h = await startHarness({
       spec: shadowSpec({ promoteAfter: 60, deadline: "2m" }),
     });
-    const w = await loop(h);
+    const w = await loop(h, { intervalMs: 500 });
     try {
       await h.waitForFullWindow();
       await waitFor(
@@ -174,7 +152,7 @@ describe("shadow phase end to end (simulator, real Prometheus and git)", functio
     ]);
     await waitFor("mirrored copies to v2", () => (h?.sim.traffic().mirrored.v2 ?? 0) > 100);
     expect(h.sim.counts().v2 ?? 0).to.equal(0);
-    const w = await loop(h);
+    const w = await loop(h, { intervalMs: 500 });
     try {
       await waitFor("the shadow's end", () => decisionSubjects(h as Harness).length > 0, 60_000);
     } finally {
@@ -213,16 +191,9 @@ describe("shadow phase end to end (simulator, real Prometheus and git)", functio
     expect(lines[1]).to.equal(
       `  shadow: 100% of requests mirrored to the canary; deadline ${deadline} (then shadow → off without a verdict)`,
     );
-    const w = await loop(h);
-    try {
-      await waitFor(
-        "the deadline to end the shadow",
-        () => decisionSubjects(h as Harness).includes("rollback recs/recommend: shadow → off"),
-        60_000,
-      );
-    } finally {
-      await w.stop();
-    }
+    await loopUntilDecision(h, "rollback recs/recommend: shadow → off", 60_000, {
+      intervalMs: 500,
+    });
     expect(decisionSubjects(h)).to.deep.equal(["rollback recs/recommend: shadow → off"]);
     const commit = h.remote.log()[0];
     expect(commit?.body).to.match(

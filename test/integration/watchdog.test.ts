@@ -22,6 +22,7 @@ import {
   type Harness,
   HEALTHY,
   loop,
+  loopUntilDecision,
   startHarness,
   waitFor,
 } from "../support/watchdog-harness.js";
@@ -45,16 +46,7 @@ describe("watchdog with real Prometheus and git", function () {
 
   it("advances a healthy canary step by step and promotes it", async () => {
     h = await startHarness();
-    const w = await loop(h);
-    try {
-      await waitFor(
-        "promotion",
-        () => decisionSubjects(h as Harness).includes("promote recs/recommend: v2 is now stable"),
-        60_000,
-      );
-    } finally {
-      await w.stop();
-    }
+    await loopUntilDecision(h, "promote recs/recommend: v2 is now stable", 60_000);
     expect(decisionSubjects(h)).to.deep.equal([
       "advance recs/recommend: 20% → 50%",
       "advance recs/recommend: 50% → 100%",

@@ -6,9 +6,10 @@
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { watchSettings } from "../../src/config/watch-settings.js";
+import type { RolloutOutcome } from "../../src/engine/evaluate.js";
 import { GitWorkingCopy } from "../../src/gitops/repo.js";
 import { PrometheusClient } from "../../src/prometheus/client.js";
-import type { CycleDeps } from "../../src/watchdog/cycle.js";
+import type { CycleDeps, CycleReport } from "../../src/watchdog/cycle.js";
 import { createLogger, type Logger } from "../../src/watchdog/log.js";
 import { startWatchdog } from "../../src/watchdog/watchdog.js";
 import type { BareRemote } from "./git-remote.js";
@@ -130,27 +131,52 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-/** Runs a watchdog loop (1 s between cycles) on the harness until `stop()`. */
-export async function loop(h: Harness, extra: Parameters<Harness["deps"]>[0] = {}) {
+export interface LoopOptions {
+  /** Time between cycles; default 1 s. */
+  readonly intervalMs?: number;
+  readonly deps?: Parameters<Harness["deps"]>[0];
+}
+
+/** Runs a watchdog loop on the harness until `stop()`, keeping every cycle's report. */
+export async function loop(h: Harness, options: LoopOptions = {}) {
   const controller = new AbortController();
-  let cycles = 0;
+  const reports: CycleReport[] = [];
   const watchdog = startWatchdog({
-    ...(await h.deps(extra)),
-    loopIntervalMs: 1000,
+    ...(await h.deps(options.deps ?? {})),
+    loopIntervalMs: options.intervalMs ?? 1000,
     signal: controller.signal,
-    onCycle: () => {
-      cycles++;
+    onCycle: (report) => {
+      reports.push(report);
     },
   });
   return {
     watchdog,
+    reports,
     /** Cycles finished so far. */
-    cycles: () => cycles,
+    cycles: () => reports.length,
+    /** Outcomes of one rollout (default recs/recommend), oldest first. */
+    outcomes: (rollout = "recs/recommend"): RolloutOutcome[] =>
+      reports.flatMap((r) => r.outcomes.filter((o) => o.rollout === rollout)),
     stop: async () => {
       controller.abort();
       return watchdog.done;
     },
   };
+}
+
+/** Runs a watchdog loop until a decision commit with `subject` is on the remote, then stops it. */
+export async function loopUntilDecision(
+  h: Harness,
+  subject: string,
+  timeoutMs = 60_000,
+  options: LoopOptions = {},
+): Promise<void> {
+  const w = await loop(h, options);
+  try {
+    await waitFor(subject, () => decisionSubjects(h).includes(subject), timeoutMs);
+  } finally {
+    await w.stop();
+  }
 }
 
 /** Polls until `check` returns a value other than undefined/false; fails after `timeoutMs`. */
