@@ -22,7 +22,11 @@
  * A rollout in its shadow phase is decided by `decideShadow` (the section
  * at the end): its own table, with the same holds by a person.
  */
+import { inShadow } from "../rollout/lifecycle.js";
 import type { Rollout } from "../rollout/types.js";
+
+export { inShadow };
+
 import type { CheckResult } from "./evidence.js";
 import { rolloutId } from "./identity.js";
 
@@ -200,17 +204,6 @@ function holdReason(
 // requests are reported only by v2's own sidecar, so a v2 that cannot answer
 // shows as no data, not as errors.
 // ---------------------------------------------------------------------------
-
-/** The shadow phase: a canary and `traffic.shadow`, weight 0, no final phase. */
-export function inShadow(rollout: Rollout): boolean {
-  const phase = rollout.status?.phase;
-  return (
-    rollout.canary !== undefined &&
-    rollout.traffic.shadow !== undefined &&
-    rollout.traffic.canaryWeight === 0 &&
-    (phase === undefined || phase === "Progressing")
-  );
-}
 
 /** The first weighted step after a shadow: the last decision left a shadow and the rollout progresses. */
 export function firstStepAfterShadow(rollout: Rollout): boolean {

@@ -6,7 +6,7 @@
  * destination headers).
  *
  * While the canary is in play (`canaryInPlay`), in this order, ahead of the
- * weighted route: pinned clients → canary (at any weight); and once the
+ * weighted route: pinned clients → canary (at any weight, not in a shadow); and once the
  * weight is above 0, the canary cookie → canary and the stable cookie →
  * stable. Pinned comes first so a tester holding a stable cookie still
  * reaches the canary. No cookie is handed out at weight 0 (pending, or a
@@ -16,7 +16,7 @@
  * stable (as the weighted route would) and deletes their cookie. After a
  * promotion nothing is left.
  */
-import { canaryInPlay } from "../rollout/canary-in-play.js";
+import { canaryInPlay, pinnedInPlay } from "../rollout/lifecycle.js";
 import { andMatches } from "../rollout/match-merge.js";
 import type { HttpMatchRequest, Rollout } from "../rollout/types.js";
 import { cookieRegex, deleteCookie, sessionCookieValue, setCookie } from "./session-cookie.js";
@@ -66,7 +66,8 @@ export function affinityPlan(rollout: Rollout): AffinityPlan {
 
   const ahead: LeadRoute[] = [];
   const pinned = rollout.route.canaryMatch;
-  if (pinned !== undefined)
+  // Not in a shadow: a pinned user's request would count as a mirrored copy in its evidence.
+  if (pinned !== undefined && pinnedInPlay(rollout))
     ahead.push({ name: `${routeName}-pinned`, match: andMatches(base, pinned), to: "canary" });
   if (affinity === undefined || rollout.traffic.canaryWeight === 0) return { ahead };
   ahead.push({

@@ -3,10 +3,11 @@
  * (`traffic.sessionAffinity`): what the schema cannot say. Runs on documents
  * that passed the schema.
  */
-import { canaryInPlay } from "./canary-in-play.js";
+
 import type { RolloutDocument } from "./document.js";
 import { parseDuration } from "./duration.js";
 import { GATEWAY_API_LIMITS, matchIssues } from "./gateway-api-checks.js";
+import { canaryInPlay } from "./lifecycle.js";
 import { mergeMatch } from "./match-merge.js";
 import type { SpecIssue } from "./schema-check.js";
 import type { HttpMatchRequest, RoutingTargetName } from "./types.js";

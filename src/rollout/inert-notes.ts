@@ -7,7 +7,7 @@
  * sessions are also inert at weight 0 (pending, or a shadow): no cookie is
  * handed out before the first step.
  */
-import { canaryInPlay } from "./canary-in-play.js";
+import { canaryInPlay, inShadow } from "./lifecycle.js";
 import type { Rollout } from "./types.js";
 import { locate, type PathSegment, type SourceDocument } from "./yaml-source.js";
 
@@ -42,7 +42,12 @@ const FIELDS: readonly InertField[] = [
     present: (r) => r.route.canaryMatch !== undefined,
     inert: (r) => {
       const why = gone(r);
-      return why && `${why}, so no pinned route is compiled; the field is kept for the next canary`;
+      if (why === undefined) {
+        return inShadow(r)
+          ? "in the shadow phase no user request reaches the canary (its evidence is mirrored copies only), so the pinned route starts with the first step"
+          : undefined;
+      }
+      return `${why}, so no pinned route is compiled; the field is kept for the next canary`;
     },
   },
   {

@@ -102,10 +102,30 @@ describe("affinityPlan: routes ahead of the weighted one, by lifecycle state", (
       true,
     ],
     [
-      "in play at 0 % (pending, or a shadow): pinned testers already reach the canary, no cookie is handed out",
+      "in play at 0 % (pending): pinned testers already reach the canary, no cookie is handed out",
       strategySpec({ traffic: { canaryWeight: 0, sessionAffinity: AFFINITY } }),
       ["rollout-pinned"],
       false,
+    ],
+    [
+      "in a shadow: no pinned route (its evidence is mirrored copies only), no cookie",
+      strategySpec({
+        traffic: { canaryWeight: 0, sessionAffinity: AFFINITY, shadow: { deadline: "10m" } },
+      }),
+      [],
+      false,
+    ],
+    [
+      "the first step after a shadow: the pinned route and the cookies start",
+      strategySpec(
+        { traffic: { canaryWeight: 5, sessionAffinity: AFFINITY, shadow: { deadline: "10m" } } },
+        {
+          phase: "Progressing",
+          lastDecision: { action: "advance", at: "2026-11-30T12:00:00Z", from: "shadow" },
+        },
+      ),
+      ["rollout-pinned", "rollout-sticky-canary", "rollout-sticky-stable"],
+      true,
     ],
     [
       "in play, Progressing at 50 %",
@@ -337,6 +357,17 @@ describe("canaryMatch and sessionAffinity once the canary is gone", () => {
     expect(notes).to.have.length(1);
     expect(notes[0]).to.match(
       /^r\.yaml:\d+:\d+: spec\.traffic\.sessionAffinity: note: inert: canaryWeight is 0, so no cookie is handed out until the first step$/,
+    );
+  });
+
+  it("in a shadow, notes that pinned clients start with the first step", () => {
+    const shadow = strategySpec({ traffic: { canaryWeight: 0, shadow: { deadline: "10m" } } });
+    const notes = parseRollouts("r.yaml", "r.yaml", specYaml(shadow)).notes.filter((n) =>
+      n.includes("canaryMatch"),
+    );
+    expect(notes).to.have.length(1);
+    expect(notes[0]).to.match(
+      /^r\.yaml:\d+:\d+: spec\.route\.canaryMatch: note: inert: in the shadow phase no user request reaches the canary .*, so the pinned route starts with the first step$/,
     );
   });
 

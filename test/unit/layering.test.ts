@@ -81,12 +81,15 @@ describe("layering", () => {
     expect(findCycle(graph)).to.equal(undefined);
   });
 
-  it("analysis/ imports only analysis/, stats/ and the rollout types", () => {
+  it("analysis/ imports only analysis/, stats/, the rollout types and lifecycle predicates", () => {
     const outside = [...graph]
       .filter(([file]) => file.startsWith("analysis/"))
       .flatMap(([file, targets]) =>
         targets
-          .filter((t) => !/^(analysis|stats)\//.test(t) && !/^(rollout|spec)\/types\.ts$/.test(t))
+          .filter(
+            (t) =>
+              !/^(analysis|stats)\//.test(t) && !/^(rollout|spec)\/(types|lifecycle)\.ts$/.test(t),
+          )
           .map((t) => `${file} → ${t}`),
       );
     expect(outside).to.deep.equal([]);
