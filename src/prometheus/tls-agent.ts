@@ -20,7 +20,10 @@ export class TlsAgent {
   /** The agent for the files as they are now; throws SecretFileError naming a bad file. */
   async agent(): Promise<Agent> {
     const { ca, cert, key, serverName } = this.#tls;
-    const files = await Promise.all([ca?.readBytes(), cert?.readBytes(), key?.readBytes()]);
+    // One after another, so a missing file is named in a fixed order (CA, certificate, key),
+    // not by whichever read failed first.
+    const files: (Buffer | undefined)[] = [];
+    for (const file of [ca, cert, key]) files.push(await file?.readBytes());
     const current = this.#current;
     if (current !== undefined && sameFiles(current.files, files)) return current.agent;
     const [caBytes, certBytes, keyBytes] = files;
