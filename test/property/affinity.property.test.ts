@@ -85,7 +85,9 @@ const strategySpec: fc.Arbitrary<SpecDoc> = fc
 
 type Named = { name: string };
 
-describe("pinned clients and sticky sessions over generated specs", () => {
+describe("pinned clients and sticky sessions over generated specs", function () {
+  // PROPERTY_RUNS (100,000 in test:long) sets the work; it takes what it takes.
+  this.timeout(0);
   it(`${RUNS} specs: refused at positions, or compiled with the added routes only while the canary is in play`, () => {
     let compiled = 0;
     let inPlay = 0;

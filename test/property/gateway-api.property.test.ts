@@ -75,7 +75,9 @@ const gatewaySpec: fc.Arbitrary<SpecDoc> = fc
     };
   });
 
-describe("gateway-api target properties", () => {
+describe("gateway-api target properties", function () {
+  // PROPERTY_RUNS (100,000 in test:long) sets the work; it takes what it takes.
+  this.timeout(0);
   it(`${RUNS} generated specs: refused at positions, or compiled to a route whose weights sum to 100`, () => {
     let compiled = 0;
     fc.assert(
