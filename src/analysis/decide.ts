@@ -25,8 +25,6 @@
 import { inShadow } from "../rollout/lifecycle.js";
 import type { Rollout } from "../rollout/types.js";
 
-export { inShadow };
-
 import type { CheckResult } from "./evidence.js";
 import { rolloutId } from "./identity.js";
 
@@ -204,16 +202,6 @@ function holdReason(
 // requests are reported only by v2's own sidecar, so a v2 that cannot answer
 // shows as no data, not as errors.
 // ---------------------------------------------------------------------------
-
-/** The first weighted step after a shadow: the last decision left a shadow and the rollout progresses. */
-export function firstStepAfterShadow(rollout: Rollout): boolean {
-  const status = rollout.status;
-  return (
-    status?.phase === "Progressing" &&
-    status.lastDecision?.from === "shadow" &&
-    rollout.traffic.canaryWeight > 0
-  );
-}
 
 /** When the shadow ends without conclusive evidence: its start plus `shadow.deadline`. */
 export function shadowDeadlineAt(rollout: Rollout, stepStartedAtMs: number): number | undefined {

@@ -9,7 +9,7 @@
  * What cannot be replayed: the metrics are what really happened, at the
  * weights that were really set; the replay judges them with this spec.
  */
-import { type HoldPhase, inShadow, isActive } from "../analysis/decide.js";
+import { type HoldPhase, isActive } from "../analysis/decide.js";
 import type { CheckResult } from "../analysis/evidence.js";
 import { describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
@@ -18,6 +18,7 @@ import { evaluateRollouts } from "../engine/evaluate.js";
 import { ExitCode, MeshcanaryError } from "../errors.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
 import { applyDecisionEdit } from "../rollout/edit.js";
+import { inShadow } from "../rollout/lifecycle.js";
 import type { Rollout } from "../rollout/types.js";
 import { RecordedSource } from "./recorded-source.js";
 

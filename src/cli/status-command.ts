@@ -2,7 +2,7 @@
  * `meshcanary status`: each rollout's phase, weight and step, and what the
  * watchdog would see and decide now (same evaluation code as the watchdog).
  */
-import { inShadow, isActive, phaseOf, stepOf } from "../analysis/decide.js";
+import { isActive, phaseOf, stepOf } from "../analysis/decide.js";
 import { describeCheck } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
 import { loadProjectConfig, repositoryDefaults } from "../config/project-config.js";
@@ -14,6 +14,7 @@ import { MetricsQueryError, PrometheusClient } from "../prometheus/client.js";
 import { renderReport } from "../report/render-report.js";
 import { rolloutSeries } from "../report/series.js";
 import { statusReport } from "../report/status-report.js";
+import { inShadow } from "../rollout/lifecycle.js";
 import { loadRollouts, rolloutsOfValidFiles } from "../rollout/load.js";
 import type { Rollout } from "../rollout/types.js";
 import type { Console } from "./console.js";

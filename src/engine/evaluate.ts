@@ -4,12 +4,13 @@
  * the watchdog's cycle and `meshcanary status`, so both decide alike.
  */
 
-import { type Decision, decide, inShadow, isActive, shadowDeadlineAt } from "../analysis/decide.js";
+import { type Decision, decide, isActive, shadowDeadlineAt } from "../analysis/decide.js";
 import type { CheckResult } from "../analysis/evidence.js";
 import { decisionReason } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
 import { judge } from "../analysis/judge.js";
 import type { MetricsSource } from "../prometheus/metrics-source.js";
+import { inShadow } from "../rollout/lifecycle.js";
 import type { Rollout } from "../rollout/types.js";
 import { checkTimes, latestCheckTime } from "./check-times.js";
 import { type DueRollout, gatherEvidence } from "./gather-evidence.js";

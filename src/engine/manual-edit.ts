@@ -5,10 +5,11 @@
  * says when there is nothing to do, and names its commit as DESIGN.md's
  * subjects do.
  */
-import { inShadow } from "../analysis/decide.js";
+
 import { commitSubject } from "../analysis/explain.js";
 import { rolloutId } from "../analysis/identity.js";
 import { applyDecisionEdit, setPausedEdit } from "../rollout/edit.js";
+import { inShadow } from "../rollout/lifecycle.js";
 import type { Rollout, RolloutStatus } from "../rollout/types.js";
 import { type EditedSpec, reparse } from "./apply-decision.js";
 

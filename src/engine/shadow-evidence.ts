@@ -14,8 +14,9 @@
  *   window that starts after the phase did: no window holds both mirrored
  *   and user-facing requests of v2 (nor a previous attempt's).
  */
-import { firstStepAfterShadow, inShadow } from "../analysis/decide.js";
+
 import type { Evidence, VersionEvidence } from "../analysis/evidence.js";
+import { firstStepAfterShadow, inShadow } from "../rollout/lifecycle.js";
 import type { Analysis, Rollout } from "../rollout/types.js";
 
 /** The evidence the judge sees: in the shadow, the destination reporter's counts only. */

@@ -32,6 +32,16 @@ export function inShadow(rollout: Pick<Rollout, "canary" | "status" | "traffic">
   );
 }
 
+/** The first weighted step after a shadow: the last decision left a shadow and the rollout progresses. */
+export function firstStepAfterShadow(rollout: Pick<Rollout, "status" | "traffic">): boolean {
+  const status = rollout.status;
+  return (
+    status?.phase === "Progressing" &&
+    status.lastDecision?.from === "shadow" &&
+    rollout.traffic.canaryWeight > 0
+  );
+}
+
 /**
  * Pinned clients reach the canary while it is in play, except in a shadow:
  * there the canary's evidence is mirrored copies only (reporter="destination"),

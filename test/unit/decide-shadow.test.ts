@@ -1,13 +1,8 @@
 /** decide() in the shadow phase, as the table in decide.ts: one row per case. */
 import { expect } from "chai";
-import {
-  decide,
-  firstStepAfterShadow,
-  inShadow,
-  isActive,
-  phaseOf,
-} from "../../src/analysis/decide.js";
+import { decide, isActive, phaseOf } from "../../src/analysis/decide.js";
 import { commitMessage, commitSubject } from "../../src/analysis/explain.js";
+import { firstStepAfterShadow, inShadow } from "../../src/rollout/lifecycle.js";
 import { checkPattern } from "../support/check-pattern.js";
 import { makeRollout, makeSpec } from "../support/make-spec.js";
 

@@ -23,13 +23,14 @@
  * anything a spec can reach in `rollout/gateway-api-checks.ts`, and any
  * CEL rule the output can reach in `gateway-api-schema.ts`.
  */
-import { inShadow } from "../../analysis/decide.js";
+
 import {
   canonicalRevision,
   canonicalService,
   versionPodLabels,
 } from "../../rollout/canonical-labels.js";
 import { serviceShortName, versionServiceName } from "../../rollout/gateway-api-checks.js";
+import { inShadow } from "../../rollout/lifecycle.js";
 import type { Rollout, Subset } from "../../rollout/types.js";
 import { type AffinityPlan, affinityPlan } from "../affinity-plan.js";
 import {

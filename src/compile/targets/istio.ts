@@ -9,7 +9,7 @@
  * or fields to templates/virtualservice.json.hbs. Routes are first-match, so
  * a route that must win (pinned clients) goes before the rollout route.
  */
-import { inShadow } from "../../analysis/decide.js";
+import { inShadow } from "../../rollout/lifecycle.js";
 import type { Rollout, Subset } from "../../rollout/types.js";
 import { affinityPlan } from "../affinity-plan.js";
 import {
